@@ -1,0 +1,51 @@
+# Two commands do all their own set-up on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Torch is not pinned by the package. Where the venv has no torch yet, install these
+# (this machine serves them from local disk; on a GPU box, install your own torch first).
+TORCH ?= torch==2.14.1 torchvision==0.29.1
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test test-nbs test-py check-export export clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -c "import torch, torchvision" 2>/dev/null || $(PY) -m pip install -q $(TORCH) 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import torch, torchvision"
+	$(PY) -m pip install -q -e ".[dev]" 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import finalbn_fastai, nbdev, pytest"
+	touch $@
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/finalbn demo --out demo_out
+
+# The exported modules must match the notebooks: nbdev-export must change nothing.
+check-export: install
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+	  before=$$(git status --porcelain -- finalbn_fastai nbs); \
+	  $(VENV)/bin/nbdev-export; \
+	  after=$$(git status --porcelain -- finalbn_fastai nbs); \
+	  if [ "$$before" != "$$after" ]; then echo "nbdev-export changed finalbn_fastai/: export the notebooks and commit"; git status --porcelain -- finalbn_fastai nbs; exit 1; fi; \
+	fi
+
+test-nbs: install
+	$(VENV)/bin/nbdev-test --n-workers 2 --timing
+
+test-py: install
+	$(VENV)/bin/pytest -q tests
+
+test: check-export test-nbs test-py
+
+export: install
+	$(VENV)/bin/nbdev-export
+	$(VENV)/bin/nbdev-clean
+
+clean:
+	rm -rf $(VENV) demo_out _docs _proc
