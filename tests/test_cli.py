@@ -1,0 +1,104 @@
+"The `finalbn` command line: help, the split and demo subcommands, and bad input."
+import subprocess, sys
+from pathlib import Path
+import pandas as pd, pytest
+from finalbn_fastai.cli import main
+from finalbn_fastai.data import make_fake_plantvillage, load_manifest
+
+def finalbn(*args):
+    "Run the installed `finalbn` script in a real process"
+    exe = Path(sys.executable).parent/'finalbn'
+    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True)
+
+@pytest.fixture
+def fake(tmp_path):
+    "A PlantVillage-like folder of 40 healthy and 12 diseased Apple images"
+    return make_fake_plantvillage(tmp_path/'pv', {'healthy': 40, 'Black_rot': 6, 'Apple_scab': 6})
+
+def test_help_lists_commands():
+    r = finalbn('--help')
+    assert r.returncode == 0
+    assert 'demo' in r.stdout and 'split' in r.stdout
+    r = finalbn('split', '--help')
+    assert r.returncode == 0 and '--plant' in r.stdout and '--train' in r.stdout and 'default: 1000,10' in r.stdout
+
+def test_no_or_unknown_command(capsys):
+    assert main([]) == 2
+    assert 'usage: finalbn COMMAND' in capsys.readouterr().err
+    assert main(['train']) == 2
+    assert "unknown command 'train'" in capsys.readouterr().err
+
+def test_split_writes_exact_counts(fake, tmp_path, capsys):
+    out = tmp_path/'m.csv'
+    assert main(['split', fake, '--plant', 'apple', '--out', out, '--train', '20,4', '--valid', '5,2', '--test', '10,6']) == 0
+    m = load_manifest(out)
+    sizes = m.groupby(['split','label']).size().to_dict()
+    assert sizes == {('train','healthy'):20, ('train','unhealthy'):4, ('valid','healthy'):5, ('valid','unhealthy'):2,
+                     ('test','healthy'):10, ('test','unhealthy'):6}
+    assert m.md5.is_unique
+    assert 'written to' in capsys.readouterr().out
+
+@pytest.mark.parametrize('args,msg', [
+    (['--plant', 'Apple', '--train', '1000,10'], 'Apple has 40 distinct healthy images, but the split asks for 1300 (1000 train + 150 valid + 150 test)'),
+    (['--plant', 'Pepper'], "plant 'Pepper' is not in the data; it has: Apple"),
+    (['--train', '20,4'], '--plant is required'),
+    (['--plant', 'Apple', '--test', '10;6'], "--test takes two whole numbers"),
+])
+def test_split_bad_input_is_one_line(fake, tmp_path, capsys, args, msg):
+    out = tmp_path/'m.csv'
+    assert main(['split', fake, '--out', out, *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith('finalbn: error: ') and msg in err[-1], err
+    assert not out.exists()
+
+def test_split_missing_folder_no_traceback(tmp_path):
+    r = finalbn('split', tmp_path/'nowhere', '--plant', 'Apple', '--out', tmp_path/'m.csv')
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"finalbn: error: no such folder: {tmp_path/'nowhere'}"
+
+def test_split_never_overwrites_by_accident(fake, tmp_path, capsys):
+    out = tmp_path/'m.csv'
+    out.write_text('my precious manifest')
+    assert main(['split', fake, '--plant', 'Apple', '--out', out, '--train', '20,4', '--valid', '5,2', '--test', '10,6']) == 2
+    assert 'exists; pass --force' in capsys.readouterr().err
+    assert out.read_text() == 'my precious manifest'
+    # a failing split with --force leaves the old file as it was, too
+    assert main(['split', fake, '--plant', 'Pepper', '--out', out, '--force']) == 2
+    assert out.read_text() == 'my precious manifest'
+    assert main(['split', fake, '--plant', 'Apple', '--out', out, '--force', '--train', '20,4', '--valid', '5,2', '--test', '10,6']) == 0
+    assert len(load_manifest(out)) == 47
+
+def test_split_reports_unreadable_files(fake, tmp_path, capsys):
+    (fake/'Apple___healthy'/'broken.jpg').write_bytes(b'')
+    assert main(['split', fake, '--plant', 'Apple', '--out', tmp_path/'m.csv', '--train', '20,4', '--valid', '5,2', '--test', '10,6']) == 0
+    err = capsys.readouterr().err
+    assert 'finalbn: warning:' in err and 'broken.jpg (empty file)' in err
+    assert 'broken.jpg' not in load_manifest(tmp_path/'m.csv').name.str.cat()
+
+def test_split_real_apple_paper_counts(plantvillage, tmp_path):
+    a,b = tmp_path/'a.csv', tmp_path/'b.csv'
+    for out in (a,b): assert main(['split', plantvillage, '--plant', 'Apple', '--out', out, '--seed', '7']) == 0
+    assert a.read_bytes() == b.read_bytes()                        # same seed, same manifest
+    m = load_manifest(a)
+    n = m.groupby(['split','label']).size()
+    assert [(n[s,'healthy'], n[s,'unhealthy']) for s in ('train','valid','test')] == [(1000,10), (150,7), (150,150)]
+    assert m.md5.is_unique and m.name.is_unique                     # content-disjoint splits
+    assert set(m.plant) == {'Apple'}
+
+def test_demo_writes_rows_and_chart(tmp_path, capsys):
+    out = tmp_path/'demo'
+    assert main(['demo', '--out', out, '--seeds', '2', '--epochs', '5']) == 0
+    stdout = capsys.readouterr().out
+    assert 'without final BN' in stdout and 'with final BN' in stdout and 'minority F1' in stdout
+    rows = pd.read_csv(out/'demo.csv')
+    assert list(rows.columns) == ['final_bn','seed','minority_f1','majority_f1']
+    assert sorted(zip(rows.final_bn, rows.seed)) == [(False,0), (False,1), (True,0), (True,1)]
+    assert rows[['minority_f1','majority_f1']].stack().between(0, 1).all()
+    assert (out/'demo.png').read_bytes()[:4] == b'\x89PNG'
+
+def test_demo_bad_out(tmp_path, capsys):
+    f = tmp_path/'file'
+    f.write_text('keep me')
+    assert main(['demo', '--out', f, '--seeds', '1']) == 2
+    assert 'is not a folder' in capsys.readouterr().err
+    assert f.read_text() == 'keep me'

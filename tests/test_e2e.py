@@ -1,0 +1,35 @@
+"End to end on the real Apple leaves: split, DataLoaders, a learner trained for an epoch, evaluation, final BN removed."
+import numpy as np, torch
+from torch import nn
+from fastai.vision.all import set_seed
+from finalbn_fastai import plantvillage_items, skewed_split, plant_dls, finalbn_learner, evaluate, remove_final_bn, FinalBN
+
+def n_bn(m): return sum(isinstance(o, nn.modules.batchnorm._BatchNorm) for o in m.modules())
+
+def test_apple_end_to_end(plantvillage):
+    items = plantvillage_items(plantvillage)
+    split = skewed_split(items, 'Apple', seed=0)                     # the paper's counts
+    dls = plant_dls(split, size=64, bs=64)
+    assert [len(dl.dataset) for dl in dls.loaders] == [1010, 157, 300]
+    set_seed(0, reproducible=True)
+    learn = finalbn_learner(dls, 'resnet34', pretrained=False)
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1, 1e-3)
+    assert len(learn.recorder.values) == 1
+
+    ev = evaluate(learn)
+    assert list(ev.metrics.index) == ['healthy','unhealthy']
+    assert ev.metrics.support.tolist() == [150, 150]
+    assert ev.metrics.f1.between(0, 1).all()
+    assert len(ev.probs) == 300
+    np.testing.assert_allclose(ev.probs[['p_healthy','p_unhealthy']].sum(axis=1), 1, atol=1e-5)
+
+    nobn = remove_final_bn(learn)
+    assert n_bn(nobn.model) == n_bn(learn.model) - 1
+    assert not any(isinstance(o, FinalBN) for o in nobn.model.modules())
+    ev2 = evaluate(nobn)
+    assert len(ev2.probs) == 300 and ev2.metrics.support.tolist() == [150, 150]
+    # it predicts from the same logits, only without the final normalisation
+    xb,_ = dls[2].one_batch()
+    learn.model.eval()
+    with torch.no_grad():
+        assert torch.allclose(nobn.model.eval()(xb), learn.model[1][:-1](learn.model[0](xb)), atol=1e-5)
