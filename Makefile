@@ -27,11 +27,10 @@ demo: install
 
 # The exported modules must match the notebooks: nbdev-export must change nothing.
 check-export: install
-	@if git rev-parse --git-dir >/dev/null 2>&1; then \
-	  before=$$(git status --porcelain -- finalbn_fastai nbs); \
-	  $(VENV)/bin/nbdev-export; \
-	  after=$$(git status --porcelain -- finalbn_fastai nbs); \
-	  if [ "$$before" != "$$after" ]; then echo "nbdev-export changed finalbn_fastai/: export the notebooks and commit"; git status --porcelain -- finalbn_fastai nbs; exit 1; fi; \
+	@snap() { cat pyproject.toml finalbn_fastai/*.py nbs/*.ipynb | sha1sum; }; \
+	before=$$(snap); $(VENV)/bin/nbdev-export; after=$$(snap); \
+	if [ "$$before" != "$$after" ]; then \
+	  echo "nbdev-export changed the package: finalbn_fastai/ did not match the notebooks. Run 'make export' and commit."; exit 1; \
 	fi
 
 # 01_data's examples and asserts are about the real PlantVillage copy; without it, that notebook is skipped (and says so).

@@ -6,14 +6,6 @@ from pathlib import Path
 from fastcore.script import anno_parser
 from .core import FinalBNError
 
-def _counts(s:str, what:str) -> tuple[int,int]:
-    "Parse 'healthy,unhealthy' such as '1000,10'"
-    parts = str(s).split(',')
-    try:
-        if len(parts)!=2: raise ValueError
-        return int(parts[0]),int(parts[1])
-    except ValueError: raise FinalBNError(f"--{what} takes two whole numbers 'healthy,unhealthy' such as 1000,10; got {s!r}") from None
-
 def demo(out:str='demo_out', # folder for demo.csv (a row per seed and model) and demo.png (the bar chart)
          seeds:int=10,       # number of seeds; each trains the model with and without the final BN on the same split
          epochs:int=50,      # epochs of fastai's one-cycle schedule per run
@@ -36,11 +28,12 @@ def split(data:str,                   # folder of PlantVillage class folders (ca
          ):
     "Draw the paper's skewed train/valid/test split of one plant, disjoint by image content, and save it as a manifest CSV"
     if not plant: raise FinalBNError("--plant is required, e.g. --plant Apple")
-    counts = {k:_counts(v, k) for k,v in dict(train=train, valid=valid, test=test).items()}
-    out = Path(out)
-    if out.exists() and not force: raise FinalBNError(f"{out} exists; pass --force to overwrite it")
     import warnings
-    from .data import plantvillage_items, skewed_split, save_manifest
+    from .data import plantvillage_items, skewed_split, save_manifest, counts_pair
+    counts = {k:counts_pair(v, f'--{k}') for k,v in dict(train=train, valid=valid, test=test).items()}
+    out = Path(out)
+    if out.is_dir(): raise FinalBNError(f"--out {out} is a folder; name the manifest file, e.g. {out/'manifest.csv'}")
+    if out.exists() and not force: raise FinalBNError(f"{out} exists; pass --force to overwrite it")
     with warnings.catch_warnings(record=True) as ws:
         warnings.simplefilter('always')
         items = plantvillage_items(data)
@@ -69,10 +62,11 @@ def main(argv=None) -> int:
         print(f"finalbn: error: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
     func,pos = COMMANDS[name]
-    args = vars(anno_parser(func, prog=f'finalbn {name}', pos=pos).parse_args(rest))
+    try: args = vars(anno_parser(func, prog=f'finalbn {name}', pos=pos).parse_args(rest))
+    except SystemExit as e: return e.code     # argparse has printed the usage and its one-line error (or --help)
     for k in ('pdb','xtra'): args.pop(k, None)
     try: func(**args)
-    except FinalBNError as e:
+    except (FinalBNError, OSError) as e:   # OSError: a path the system refused (permissions, not a folder, disk full)
         print(f"finalbn: error: {e}", file=sys.stderr)
         return 2
     return 0

@@ -42,7 +42,8 @@ def test_split_writes_exact_counts(fake, tmp_path, capsys):
     (['--plant', 'Apple', '--train', '1000,10'], 'Apple has 40 distinct healthy images, but the split asks for 1300 (1000 train + 150 valid + 150 test)'),
     (['--plant', 'Pepper'], "plant 'Pepper' is not in the data; it has: Apple"),
     (['--train', '20,4'], '--plant is required'),
-    (['--plant', 'Apple', '--test', '10;6'], "--test takes two whole numbers"),
+    (['--plant', 'Apple', '--test', '10;6'], "--test must be two whole numbers"),
+    (['--plant', 'Apple', '--train', '0,0', '--valid', '0,0', '--test', '0,0'], 'every split needs at least one image'),
 ])
 def test_split_bad_input_is_one_line(fake, tmp_path, capsys, args, msg):
     out = tmp_path/'m.csv'
@@ -50,6 +51,12 @@ def test_split_bad_input_is_one_line(fake, tmp_path, capsys, args, msg):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith('finalbn: error: ') and msg in err[-1], err
     assert not out.exists()
+
+def test_argparse_errors_exit_2(fake, tmp_path, capsys):
+    assert main(['split', fake, '--plant', 'Apple', '--seed', '1.5']) == 2
+    assert "argument --seed: invalid int value: '1.5'" in capsys.readouterr().err
+    assert main(['split', '--help']) == 0
+    assert '--plant' in capsys.readouterr().out
 
 def test_split_missing_folder_no_traceback(tmp_path):
     r = finalbn('split', tmp_path/'nowhere', '--plant', 'Apple', '--out', tmp_path/'m.csv')
@@ -101,4 +108,10 @@ def test_demo_bad_out(tmp_path, capsys):
     f.write_text('keep me')
     assert main(['demo', '--out', f, '--seeds', '1']) == 2
     assert 'is not a folder' in capsys.readouterr().err
+    assert main(['demo', '--out', f/'sub', '--seeds', '1']) == 2     # the OS refuses: still one line
+    assert capsys.readouterr().err.startswith('finalbn: error: ')
     assert f.read_text() == 'keep me'
+
+def test_split_out_is_a_folder(fake, tmp_path, capsys):
+    assert main(['split', fake, '--plant', 'Apple', '--out', tmp_path, '--force']) == 2
+    assert 'is a folder; name the manifest file' in capsys.readouterr().err
