@@ -43,7 +43,93 @@ def split(data:str,                   # folder of PlantVillage class folders (ca
     tab = m.groupby(['split','label'], sort=False).size().unstack(fill_value=0)
     print(f"{m.plant.iloc[0]}, seed {seed}: {len(m)} images written to {out}\n{tab.to_string()}")
 
-COMMANDS = {'demo': (demo, None), 'split': (split, ['data'])}
+def _config_parser(prog:str, doc:str):
+    "A parser whose options are the fields of `Config` (same names, same defaults), plus the results file and data folder"
+    from .experiments import Config
+    p = anno_parser(Config, prog=prog)
+    p.description = doc
+    p.add_argument('--results', default='results.csv', help='results CSV: one row per finished run, appended (default: results.csv)')
+    p.add_argument('--data', default=None, help='folder of PlantVillage class folders (default: ../shared/data/plantvillage or $FINALBN_DATA)')
+    return p
+
+def _config(args:dict):
+    from dataclasses import fields
+    from .experiments import Config
+    from .model import get_arch
+    cfg = Config(**{f.name: args.pop(f.name) for f in fields(Config)})
+    get_arch(cfg.arch)                       # an unknown arch fails now, not after the first run
+    return cfg
+
+def _ints(s:str, what:str) -> list[int]:
+    try: return [int(o) for o in str(s).split(',') if o.strip()]
+    except ValueError: raise FinalBNError(f"--{what} takes whole numbers separated by commas, got {s!r}") from None
+
+def _report(res, results):
+    from .data import LABELS
+    cols = ['config_id','plant','final_bn','weighted_loss','train','bs','seed'] + [f'{c}_f1' for c in LABELS] + ['seconds']
+    print(res[cols].to_string(index=False))
+    print(f"{len(res)} run(s) in {results}")
+
+def run_cmd(args:dict):
+    "Train and test one configuration (options: the fields of Config) and append its row to the results file"
+    from .experiments import sweep
+    results,data = args.pop('results'),args.pop('data')
+    _report(sweep([_config(args)], results, data), results)
+
+def sweep_cmd(args:dict):
+    "Run a sweep of the study (the paper's grid of switches, the imbalance ratio or the batch size) over seeds; resumable"
+    from .experiments import sweep, paper_grid, ratio_sweep, batch_sweep, with_seeds, SWITCHES
+    results,data,grid = args.pop('results'),args.pop('data'),args.pop('grid')
+    names = [o.strip() for o in args.pop('switches').split(',') if o.strip()]
+    unhealthy,batch,seeds = _ints(args.pop('unhealthy'), 'unhealthy'),_ints(args.pop('batch_sizes'), 'batch-sizes'),args.pop('seeds')
+    if seeds < 1: raise FinalBNError(f"--seeds must be at least 1, got {seeds}")
+    base = _config(args)
+    configs = {'paper': lambda: paper_grid(base, names), 'ratio': lambda: ratio_sweep(base, unhealthy),
+               'batch': lambda: batch_sweep(base, batch), 'one': lambda: [base]}[grid]()
+    configs = with_seeds(configs, range(base.seed, base.seed+seeds))
+    print(f"{grid} sweep: {len(configs)} run(s) ({len(configs)//seeds} configuration(s) x {seeds} seed(s)) into {results}")
+    _report(sweep(configs, results, data), results)
+
+def _sweep_parser(prog, doc):
+    p = _config_parser(prog, doc)
+    p.add_argument('--grid', choices=['paper','ratio','batch','one'], default='paper',
+                   help="paper: the grid of --switches (all six: the 64 of Tables 4.3/4.4); ratio: Figure 4.6; batch: Figure 4.7; one: the config alone (default: paper)")
+    p.add_argument('--switches', default='BN,WL,DA,MX,UF,WD', help='switches of the paper grid, the others as in the config (default: all six)')
+    p.add_argument('--unhealthy', default=','.join(map(str, range(5,101,5))), help='unhealthy training counts of the ratio sweep (default: 5,10,...,100)')
+    p.add_argument('--batch-sizes', dest='batch_sizes', default='16,32,64,128,256', help='batch sizes of the batch sweep (default: 16,32,64,128,256)')
+    p.add_argument('--seeds', type=int, default=1, help='seeds per configuration, counting up from --seed (the paper: 10) (default: 1)')
+    return p
+
+TABLES = ['4.2','4.3','4.4','4.6','fig4.3','fig4.5','fig4.6','fig4.7']
+
+def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6 (tables) or fig4.3, fig4.5, fig4.6, fig4.7 (figures)
+          results:str='results.csv', # results CSV written by finalbn run or sweep
+          plant:str='Apple',         # the plant of Table 4.3 and Figure 4.3
+          out:str=None,              # write the table as CSV, or the figure as PNG, to this file
+         ):
+    "Print one of the paper's tables from a results file, the paper's numbers beside ours (or draw a figure)"
+    if name not in TABLES: raise FinalBNError(f"unknown table {name!r}; choose one of {', '.join(TABLES)}")
+    import pandas as pd
+    from . import tables as T
+    from .experiments import load_results
+    res = load_results(results)
+    if not len(res): raise FinalBNError(f"{results} holds no finished runs yet")
+    if name.startswith('fig'):
+        import matplotlib; matplotlib.use('Agg')
+        fn = getattr(T, 'fig_'+name[3:].replace('.','_'))
+        fig = fn(res, plant) if name=='fig4.3' else fn(res)
+        out = out or f"{name.replace('.','_')}.png"
+        fig.savefig(out, dpi=120, bbox_inches='tight')
+        print(f"Figure {name[3:]} from {len(res)} run(s) written to {out}")
+        return
+    t = T.table_4_3(res, plant) if name=='4.3' else getattr(T, 'table_'+name.replace('.','_'))(res)
+    with pd.option_context('display.width', 250, 'display.max_columns', 50):
+        print(f"Table {name}: ours (mean over n runs) beside the paper's; from {results}\n")
+        print(t.round(4).to_string())
+    if out: t.to_csv(out); print(f"written to {out}")
+
+COMMANDS = {'demo': (demo, None), 'split': (split, ['data']), 'run': (run_cmd, _config_parser),
+            'sweep': (sweep_cmd, _sweep_parser), 'table': (table, ['name'])}
 
 def _usage() -> str:
     width = max(map(len, COMMANDS))
@@ -61,11 +147,14 @@ def main(argv=None) -> int:
     if name not in COMMANDS:
         print(f"finalbn: error: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
-    func,pos = COMMANDS[name]
-    try: args = vars(anno_parser(func, prog=f'finalbn {name}', pos=pos).parse_args(rest))
+    func,how = COMMANDS[name]
+    prog = f'finalbn {name}'
+    try:
+        p = how(prog, func.__doc__) if callable(how) else anno_parser(func, prog=prog, pos=how)
+        args = vars(p.parse_args(rest))
     except SystemExit as e: return e.code     # argparse has printed the usage and its one-line error (or --help)
     for k in ('pdb','xtra'): args.pop(k, None)
-    try: func(**args)
+    try: func(args) if callable(how) else func(**args)
     except (FinalBNError, OSError) as e:   # OSError: a path the system refused (permissions, not a folder, disk full)
         print(f"finalbn: error: {e}", file=sys.stderr)
         return 2

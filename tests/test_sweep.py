@@ -1,0 +1,73 @@
+"Sweeps from the command line on the real Apple leaves: killed with SIGKILL part-way and resumed; tables from the results."
+import os, signal, subprocess, sys, time
+from pathlib import Path
+import pandas as pd, pytest
+from finalbn_fastai.cli import main
+from finalbn_fastai.experiments import Config, paper_grid, with_seeds, load_results, probs_dir
+
+TINY = ['--arch', 'resnet18', '--no-pretrained', '--size', '32', '--epochs', '1', '--bs', '32',
+        '--train', '200,10', '--valid', '50,7', '--test', '50,50']
+BASE = Config(arch='resnet18', pretrained=False, size=32, epochs=1, bs=32, train=(200,10), valid=(50,7), test=(50,50))
+
+def finalbn_cmd(*args): return [str(Path(sys.executable).parent/'finalbn'), *map(str, args)]
+
+def n_rows(f):
+    try: return max(f.read_text().count('\n') - 1, 0)
+    except FileNotFoundError: return 0
+
+def test_sweep_killed_and_resumed(plantvillage, tmp_path):
+    res = tmp_path/'results.csv'
+    cmd = finalbn_cmd('sweep', '--grid', 'paper', '--switches', 'BN,WL', '--seeds', 2, *TINY, '--results', res, '--data', plantvillage)
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    t0 = time.time()
+    while n_rows(res) < 2 and p.poll() is None and time.time()-t0 < 600: time.sleep(0.2)
+    assert p.poll() is None, p.stderr.read().decode()[-2000:]
+    p.send_signal(signal.SIGKILL); p.wait()
+    assert p.returncode == -signal.SIGKILL
+    before = load_results(res)                                     # readable after the kill
+    assert 2 <= len(before) < 8
+    assert all((probs_dir(res)/f'{k}.csv').exists() for k in before.key)
+
+    r = subprocess.run(cmd, capture_output=True, text=True)         # resume
+    assert r.returncode == 0, r.stderr[-2000:]
+    after = load_results(res)
+    expected = with_seeds(paper_grid(BASE, ('BN','WL')), [0, 1])
+    assert len(after) == 8 and n_rows(res) == 8                      # exactly the 8 runs, none twice
+    assert sorted(after.key) == sorted(c.key for c in expected)
+    pd.testing.assert_frame_equal(after.iloc[:len(before)], before)  # the rows written before the kill are kept as they were
+    assert sorted(after.config_id.unique()) == [15, 31, 47, 63]
+
+    r = subprocess.run(finalbn_cmd('table', '4.2', '--results', res), capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert 'Table 4.2' in r.stdout and 'without final BN' in r.stdout and '0.2942' in r.stdout   # the paper's number beside ours
+
+def test_run_then_skip(plantvillage, tmp_path, capsys):
+    res = tmp_path/'r.csv'
+    assert main(['run', *TINY, '--no-final-bn', '--results', res, '--data', plantvillage]) == 0
+    rows = load_results(res)
+    assert len(rows) == 1 and not rows.final_bn[0] and rows.key[0] == BASE.replace(final_bn=False).key
+    t0 = time.time()
+    assert main(['run', *TINY, '--no-final-bn', '--results', res, '--data', plantvillage]) == 0
+    assert time.time() - t0 < 5 and n_rows(res) == 1                 # done already: not run again
+    assert main(['table', '4.6', '--results', res]) == 0
+    assert 'final BN removed at test' in capsys.readouterr().out
+
+@pytest.mark.parametrize('args,msg', [
+    (['--arch', 'resnet35'], "unknown arch 'resnet35'"),
+    (['--plant', 'Apple', '--train', '5000,10'], 'Apple has'),
+    (['--bs', '0'], 'Config.bs must be at least 1'),
+])
+def test_run_bad_arguments_one_line(plantvillage, tmp_path, capsys, args, msg):
+    assert main(['run', *TINY, *args, '--results', tmp_path/'r.csv', '--data', plantvillage]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith('finalbn: error: ') and msg in err[0], err
+
+def test_results_of_another_version(tmp_path, capsys):
+    old = tmp_path/'old.csv'
+    old.write_text('run,config,f1\n1,x,0.5\n')
+    assert main(['table', '4.2', '--results', old]) == 2
+    assert 'is not a results file of this version' in capsys.readouterr().err
+    assert main(['sweep', '--grid', 'one', *TINY, '--results', old]) == 2
+    assert old.read_text() == 'run,config,f1\n1,x,0.5\n'
+    assert main(['table', '9.9', '--results', old]) == 2
+    assert "unknown table '9.9'" in capsys.readouterr().err
