@@ -86,6 +86,7 @@ def sweep_cmd(args:dict):
     base = _config(args)
     configs = {'paper': lambda: paper_grid(base, names), 'ratio': lambda: ratio_sweep(base, unhealthy),
                'batch': lambda: batch_sweep(base, batch), 'one': lambda: [base]}[grid]()
+    if not configs: raise FinalBNError(f"the {grid} sweep has no configurations: check --switches, --unhealthy or --batch-sizes")
     configs = with_seeds(configs, range(base.seed, base.seed+seeds))
     print(f"{grid} sweep: {len(configs)} run(s) ({len(configs)//seeds} configuration(s) x {seeds} seed(s)) into {results}")
     _report(sweep(configs, results, data), results)

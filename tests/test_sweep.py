@@ -40,6 +40,11 @@ def test_sweep_killed_and_resumed(plantvillage, tmp_path):
     r = subprocess.run(finalbn_cmd('table', '4.2', '--results', res), capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert 'Table 4.2' in r.stdout and 'without final BN' in r.stdout and '0.2942' in r.stdout   # the paper's number beside ours
+    r = subprocess.run(finalbn_cmd('table', '4.4', '--results', res), capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert 'paper average' in r.stdout and 'best' in r.stdout and 'worst' in r.stdout
+    r = subprocess.run(finalbn_cmd('table', 'fig4.5', '--results', res, '--out', tmp_path/'f.png'), capture_output=True, text=True)
+    assert r.returncode == 0 and (tmp_path/'f.png').read_bytes()[:4] == b'\x89PNG', r.stderr
 
 def test_run_then_skip(plantvillage, tmp_path, capsys):
     res = tmp_path/'r.csv'
@@ -61,6 +66,15 @@ def test_run_bad_arguments_one_line(plantvillage, tmp_path, capsys, args, msg):
     assert main(['run', *TINY, *args, '--results', tmp_path/'r.csv', '--data', plantvillage]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith('finalbn: error: ') and msg in err[0], err
+
+def test_bad_counts_argparse(tmp_path, capsys):
+    assert main(['run', '--train', '10', '--results', tmp_path/'r.csv']) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == "finalbn run: error: argument --train: counts must be two whole numbers 'healthy,unhealthy' such as 1000,10; got '10'"
+
+def test_empty_sweep(plantvillage, tmp_path, capsys):
+    assert main(['sweep', '--grid', 'ratio', '--unhealthy', '', *TINY, '--results', tmp_path/'r.csv']) == 2
+    assert 'the ratio sweep has no configurations' in capsys.readouterr().err
 
 def test_results_of_another_version(tmp_path, capsys):
     old = tmp_path/'old.csv'
