@@ -105,7 +105,7 @@ TABLES = ['4.2','4.3','4.4','4.6','fig4.3','fig4.5','fig4.6','fig4.7']
 
 def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6 (tables) or fig4.3, fig4.5, fig4.6, fig4.7 (figures)
           results:str='results.csv', # results CSV written by finalbn run or sweep
-          plant:str='Apple',         # the plant of Table 4.3 and Figure 4.3
+          plant:str='Apple',         # the plant of Table 4.3 and Figures 4.3, 4.6 and 4.7
           out:str=None,              # write the table as CSV, or the figure as PNG, to this file
          ):
     "Print one of the paper's tables from a results file, the paper's numbers beside ours (or draw a figure)"
@@ -118,7 +118,7 @@ def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6 (tables) or fig
     if name.startswith('fig'):
         import matplotlib; matplotlib.use('Agg')
         fn = getattr(T, 'fig_'+name[3:].replace('.','_'))
-        fig = fn(res, plant) if name=='fig4.3' else fn(res)
+        fig = fn(res) if name=='fig4.5' else fn(res, plant)
         out = out or f"{name.replace('.','_')}.png"
         fig.savefig(out, dpi=120, bbox_inches='tight')
         print(f"Figure {name[3:]} from {len(res)} run(s) written to {out}")
