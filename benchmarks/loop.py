@@ -2,14 +2,19 @@
 
 Both train the same learner's model (EfficientNet-Lite0 body, frozen, BN statistics kept; the paper's head with the final BN)
 for one epoch over the same fastai DataLoader of real Apple leaves. The package's loop is fastai's `fit_one_cycle` with the
-callbacks `run` uses, except the per-epoch test scoring (which is evaluation, not training).
+callbacks `run` uses, without the validation pass and the per-epoch test scoring (evaluation, not training).
 Run: .venv/bin/python benchmarks/loop.py [--size 128] [--reps 2]"""
 import os, time, argparse, platform
 import torch
 from torch import nn
 from fastai.vision.all import set_seed
 from finalbn_fastai.experiments import Config, config_learner, config_manifest
+from fastai.callback.core import Callback, CancelValidException
 from finalbn_fastai.training import EpochProgress
+
+class NoValidate(Callback):
+    "Skip the validation pass: the plain loop does not validate, and this compares training loops"
+    def before_validate(self): raise CancelValidException()
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--size', type=int, default=128); p.add_argument('--reps', type=int, default=2)
@@ -27,11 +32,12 @@ def plain_epoch():
         if isinstance(m, nn.BatchNorm2d): m.eval()
     opt = torch.optim.AdamW([q for q in model.parameters() if q.requires_grad], lr=1e-3, weight_decay=0.)
     lf = nn.CrossEntropyLoss()
-    for xb,yb in dl:
+    for xb,yb in dl:                                   # plain tensors, as a plain PyTorch loop would have
+        xb,yb = xb.as_subclass(torch.Tensor),yb.as_subclass(torch.Tensor)
         loss = lf(model(xb), yb); loss.backward(); opt.step(); opt.zero_grad()
 
 def package_epoch():
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1, 1e-3, cbs=EpochProgress())
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1, 1e-3, cbs=[EpochProgress(), NoValidate()])
 
 plain_epoch(); package_epoch()                        # warm-up
 res = {}

