@@ -22,3 +22,17 @@ def test_offline_learner_is_pretrained_and_frozen(tmp_path):
     assert torch.equal(learn.model[0].model.conv_stem.weight, sd['conv_stem.weight'])
     assert not any(p.requires_grad for p in learn.model[0].parameters())
     assert isinstance(learn.model[1][-1], FinalBN) and learn.model(dls.one_batch()[0]).shape == (8, 2)
+
+def test_offline_body_unfreeze_bn(tmp_path):
+    "UF on: the frozen body's BN layers train and their statistics follow the leaves; the convolutions stay frozen"
+    from torch import nn
+    items = plantvillage_items(make_fake_plantvillage(tmp_path, {'healthy': 30, 'Black_rot': 10}))
+    dls = plant_dls(skewed_split(items, 'Apple', train=(20,4), valid=(4,2), test=(4,4)), size=32, bs=8, stats=arch_stats('efficientnet_lite0'))
+    learn = finalbn_learner(dls, 'efficientnet_lite0', unfreeze_bn=True)
+    bns = [m for m in learn.model[0].modules() if isinstance(m, nn.BatchNorm2d)]
+    convs = [m for m in learn.model[0].modules() if isinstance(m, nn.Conv2d)]
+    assert all(p.requires_grad for m in bns for p in m.parameters())
+    assert not any(p.requires_grad for m in convs for p in m.parameters())
+    before = torch.cat([m.running_mean.clone() for m in bns])
+    with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3)
+    assert not torch.equal(before, torch.cat([m.running_mean for m in bns]))
