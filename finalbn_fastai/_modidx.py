@@ -119,6 +119,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                    'finalbn_fastai/features.py'),
                                          'finalbn_fastai.features.image_features': ( 'features.html#image_features',
                                                                                      'finalbn_fastai/features.py')},
+            'finalbn_fastai.gradcam': { 'finalbn_fastai.gradcam._body_last': ('gradcam.html#_body_last', 'finalbn_fastai/gradcam.py'),
+                                        'finalbn_fastai.gradcam.gradcam': ('gradcam.html#gradcam', 'finalbn_fastai/gradcam.py')},
             'finalbn_fastai.model': { 'finalbn_fastai.model.FinalBN': ('model.html#finalbn', 'finalbn_fastai/model.py'),
                                       'finalbn_fastai.model.FinalBN.__init__': ('model.html#finalbn.__init__', 'finalbn_fastai/model.py'),
                                       'finalbn_fastai.model._final_bn': ('model.html#_final_bn', 'finalbn_fastai/model.py'),
