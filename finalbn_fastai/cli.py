@@ -78,7 +78,7 @@ def run_cmd(args:dict):
 
 def sweep_cmd(args:dict):
     "Run a sweep of the study (the paper's grid of switches, the imbalance ratio or the batch size) over seeds; resumable"
-    from .experiments import sweep, paper_grid, ratio_sweep, batch_sweep, with_seeds, SWITCHES
+    from .experiments import sweep, paper_grid, ratio_sweep, batch_sweep, with_seeds
     results,data,grid = args.pop('results'),args.pop('data'),args.pop('grid')
     names = [o.strip() for o in args.pop('switches').split(',') if o.strip()]
     unhealthy,batch,seeds = _ints(args.pop('unhealthy'), 'unhealthy'),_ints(args.pop('batch_sizes'), 'batch-sizes'),args.pop('seeds')

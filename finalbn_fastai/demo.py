@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch import nn
 from torch.utils.data import TensorDataset
-import matplotlib; import matplotlib.pyplot as plt
+import matplotlib.pyplot as plt
 from sklearn.datasets import load_digits
 from fastprogress.fastprogress import progress_bar
 from fastai.basics import DataLoaders, Learner, CrossEntropyLossFlat, set_seed

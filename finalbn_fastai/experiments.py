@@ -9,8 +9,8 @@ from dataclasses import dataclass, asdict, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
-import numpy as np, pandas as pd, torch
-from fastprogress.fastprogress import master_bar, progress_bar
+import pandas as pd
+from fastprogress.fastprogress import master_bar
 from fastai.basics import set_seed, L
 from fastai.callback.mixup import MixUp
 import finalbn_fastai

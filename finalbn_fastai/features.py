@@ -6,12 +6,11 @@
 from __future__ import annotations
 import hashlib, os, tempfile
 from pathlib import Path
-import numpy as np, pandas as pd, torch
+import pandas as pd, torch
 from torch import nn
 from torch.utils.data import TensorDataset
 from fastprogress.fastprogress import progress_bar
 from fastai.basics import DataLoaders, DataLoader, Learner
-from .core import FinalBNError
 from .data import LABELS
 from .model import cache_dir, arch_name
 

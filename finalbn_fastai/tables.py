@@ -6,12 +6,12 @@
 from __future__ import annotations
 import json, os, tempfile
 from pathlib import Path
-import numpy as np, pandas as pd, torch
+import pandas as pd, torch
 import matplotlib.pyplot as plt
 import finalbn_fastai
 from .core import FinalBNError
 from .data import LABELS
-from .experiments import Config, SWITCHES, WD_ON, config_id, switches, paper_grid, RESULT_COLS
+from .experiments import Config, SWITCHES, config_id, RESULT_COLS
 
 # %% auto #0
 __all__ = ['PAPER_DIR', 'SETTING', 'T42', 'T46', 'SCALES', 'paper_table', 'long_f1', 'beside', 'one_setting', 'fake_results',
