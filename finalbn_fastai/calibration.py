@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 from sklearn.metrics import brier_score_loss
 
 # %% auto #0
-__all__ = ['calibration_bins', 'ece', 'brier', 'reliability_diagram', 'softmax_table', 'softmax_plot']
+__all__ = ['calibration_bins', 'ece', 'brier', 'reliability_diagram', 'softmax_table', 'softmax_plot', 'confidence_hist']
 
 # %% ../nbs/08_calibration.ipynb #937ea714
 def _pt(probs:pd.DataFrame):
@@ -72,3 +72,17 @@ def softmax_plot(probs:pd.DataFrame, title:str='', ax=None):
     ax.axhline(0.5, color='gray', lw=0.5); ax.set_ylim(-0.05, 1.05); ax.set_xlabel('test image'); ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, loc='center left')
     return ax
+
+# %% ../nbs/08_calibration.ipynb #c6e6fb9a
+def confidence_hist(probs:pd.DataFrame, title:str='', axs=None, bins:int=20):
+    "Per class, the histogram of the softmax output of that class over its test images, one panel per class"
+    classes,p,y = _pt(probs)
+    if axs is None: _,axs = plt.subplots(1, len(classes), figsize=(3.2*len(classes), 2.6), sharey=True)
+    for i,(c,ax) in enumerate(zip(classes, axs)):
+        v = p[y==i, i]
+        ax.hist(v, bins=np.linspace(0, 1, bins+1), color='tab:red' if i else 'tab:blue', edgecolor='k', alpha=0.75)
+        ax.axvline(0.5, color='gray', lw=0.8, ls='--')
+        ax.set_xlim(0, 1); ax.set_xlabel(f'softmax of {c}')
+        ax.set_title(f"{title}{': ' if title else ''}{c} images (n={len(v)}, {(p[y==i].argmax(1)==i).mean():.0%} right)", fontsize=8)
+    axs[0].set_ylabel('images')
+    return axs

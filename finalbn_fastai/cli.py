@@ -43,12 +43,12 @@ def split(data:str,                   # folder of PlantVillage class folders (ca
     tab = m.groupby(['split','label'], sort=False).size().unstack(fill_value=0)
     print(f"{m.plant.iloc[0]}, seed {seed}: {len(m)} images written to {out}\n{tab.to_string()}")
 
-def _config_parser(prog:str, doc:str):
+def _config_parser(prog:str, doc:str, results:bool=True):
     "A parser whose options are the fields of `Config` (same names, same defaults), plus the results file and data folder"
     from .experiments import Config
     p = anno_parser(Config, prog=prog)
     p.description = doc
-    p.add_argument('--results', default='results.csv', help='results CSV: one row per finished run, appended (default: results.csv)')
+    if results: p.add_argument('--results', default='results.csv', help='results CSV: one row per finished run, appended (default: results.csv)')
     p.add_argument('--data', default=None, help='folder of PlantVillage class folders (default: ../shared/data/plantvillage or $FINALBN_DATA)')
     return p
 
@@ -101,6 +101,28 @@ def _sweep_parser(prog, doc):
     p.add_argument('--seeds', type=int, default=1, help='seeds per configuration, counting up from --seed (the paper: 10) (default: 1)')
     return p
 
+def inside_cmd(args:dict):
+    "Train one pair of models, without and with the final BN, and draw Table 4.5, Figures 4.4, 4.8, 4.9 and confidence histograms"
+    out,data,watch = Path(args.pop('out')),args.pop('data'),args.pop('watch')
+    if watch < 1: raise FinalBNError(f"--watch must be at least 1, got {watch}")
+    if out.exists() and not out.is_dir(): raise FinalBNError(f"--out {out} is a file; name a folder for the figures")
+    base = _config(args)
+    import matplotlib; matplotlib.use('Agg')
+    import pandas as pd
+    from .inside import inside_pair, inside_figures, save_inside
+    print(f"{base.plant}, {base.arch}: training the pair (without and with the final BN), Grad-CAM of {watch} test leaves per epoch")
+    figs = inside_figures(inside_pair(base, watch, data))
+    files = save_inside(figs, out)
+    with pd.option_context('display.width', 200, 'display.max_colwidth', 60):
+        print(f"\nTable 4.5 (softmax of 'unhealthy'):\n{figs['table_4_5'].round(3).to_string()}\n\nCalibration:\n{figs['calibration'].round(3).to_string()}")
+    print(f"\n{len(files)} files written to {out}: {', '.join(f.name for f in files)}")
+
+def _inside_parser(prog, doc):
+    p = _config_parser(prog, doc, results=False)
+    p.add_argument('--out', default='inside_out', help='folder for the PNG figures and CSV tables (default: inside_out)')
+    p.add_argument('--watch', type=int, default=3, help='test leaves (unhealthy first) whose Grad-CAM maps are recorded every epoch (default: 3)')
+    return p
+
 TABLES = ['4.2','4.3','4.4','4.6','fig4.3','fig4.5','fig4.6','fig4.7']
 
 def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6 (tables) or fig4.3, fig4.5, fig4.6, fig4.7 (figures)
@@ -130,7 +152,7 @@ def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6 (tables) or fig
     if out: t.to_csv(out); print(f"written to {out}")
 
 COMMANDS = {'demo': (demo, None), 'split': (split, ['data']), 'run': (run_cmd, _config_parser),
-            'sweep': (sweep_cmd, _sweep_parser), 'table': (table, ['name'])}
+            'sweep': (sweep_cmd, _sweep_parser), 'table': (table, ['name']), 'inside': (inside_cmd, _inside_parser)}
 
 def _usage() -> str:
     width = max(map(len, COMMANDS))

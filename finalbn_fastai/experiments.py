@@ -123,9 +123,10 @@ def batch_sweep(base:Config=None, sizes=(16, 32, 64, 128, 256)) -> list[Config]:
 RESULTS_SCHEMA = 'finalbn-results-2'   # the format of a result row; a new format gets a new name
 
 class RunResult(NamedTuple):
-    "The result row of one run, and the softmax outputs per test image"
+    "The result row of one run, the softmax outputs per test image, and the trained learner (on images, body and all)"
     row: dict
     probs: pd.DataFrame
+    learn: object = None
 
 @lru_cache(maxsize=4)
 def _items(data:str) -> pd.DataFrame:
@@ -154,8 +155,8 @@ def config_manifest(cfg:Config, data=None) -> pd.DataFrame:
     "The manifest (split) that `cfg` trains and tests on"
     return skewed_split(_items(_data(data)), cfg.plant, cfg.train, cfg.valid, cfg.test, seed=cfg.seed)
 
-def run(cfg:Config, data=None, parent=None, fast_path:bool=None) -> RunResult:
-    "Train and test one configuration: the result row and the softmax outputs per test image (`fast_path=False` forces the full path)"
+def run(cfg:Config, data=None, parent=None, fast_path:bool=None, cbs=None) -> RunResult:
+    "Train and test one configuration: the result row, the softmax outputs per test image and the learner (`fast_path=False` forces the full path)"
     t0 = time.time()
     manifest = config_manifest(cfg, data)
     set_seed(cfg.seed, reproducible=True)
@@ -169,14 +170,14 @@ def run(cfg:Config, data=None, parent=None, fast_path:bool=None) -> RunResult:
         set_seed(cfg.seed+1, reproducible=True)                # random state whether the cache was warm or cold
         learn = head_learner(learn, manifest, folder, cfg.bs, loss_func=learn.loss_func, wd=cfg.weight_decay)
     tm = EpochTestMetrics(learn.dls[2], skip_final_bn=cfg.remove_final_bn)
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(cfg.epochs, cfg.lr, cbs=[tm, EpochProgress(parent)])
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(cfg.epochs, cfg.lr, cbs=[tm, EpochProgress(parent), *L(cbs)])
     with learn.no_bar(): ev = evaluate(remove_final_bn(learn) if cfg.remove_final_bn else learn)
     row = {'schema': RESULTS_SCHEMA, 'key': cfg.key, 'config_id': config_id(cfg), 'manifest': manifest_hash(manifest),
            **{k: (','.join(map(str, v)) if isinstance(v, tuple) else v) for k,v in asdict(cfg).items()},
            'ratio': cfg.ratio, 'fast_path': fast, 'seconds': round(time.time()-t0, 3),
            **{f'{c}_{m}': float(ev.metrics.loc[c, m]) for c in LABELS for m in ('precision','recall','f1')},
            'history': json.dumps(tm.history), 'version': finalbn_fastai.__version__}
-    return RunResult(row, ev.probs)
+    return RunResult(row, ev.probs, getattr(learn, 'full', learn))
 
 # %% ../nbs/06_experiments.ipynb #8a6b4c6b
 METRIC_COLS = [f'{c}_{m}' for c in LABELS for m in ('precision','recall','f1')]

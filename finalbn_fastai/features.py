@@ -69,4 +69,6 @@ def head_learner(learn:Learner, manifest:pd.DataFrame, folder:Path, bs:int, **kw
     tdl.items = tst                                    # so that evaluate names the test images
     dls.loaders.append(tdl)
     dls.vocab = LABELS
-    return Learner(dls, nn.Sequential(*learn.model[1][2:]), metrics=learn.metrics, **kwargs)
+    res = Learner(dls, nn.Sequential(*learn.model[1][2:]), metrics=learn.metrics, **kwargs)
+    res.full = learn                                   # the model, body and all, that this head belongs to
+    return res

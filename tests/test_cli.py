@@ -115,3 +115,27 @@ def test_demo_bad_out(tmp_path, capsys):
 def test_split_out_is_a_folder(fake, tmp_path, capsys):
     assert main(['split', fake, '--plant', 'Apple', '--out', tmp_path, '--force']) == 2
     assert 'is a folder; name the manifest file' in capsys.readouterr().err
+
+INSIDE = ['table_4_5.csv', 'calibration.csv', 'fig_4_4_gradcam.png', 'fig_4_8_softmax.png', 'fig_4_9_reliability.png',
+          'confidence_hist.png', 'gradcam_epochs_no_bn.png', 'gradcam_epochs_bn.png']
+
+def test_inside_draws_every_figure(fake, tmp_path, capsys):
+    out = tmp_path/'inside'
+    assert main(['inside', '--data', fake, '--arch', 'resnet18', '--no-pretrained', '--size', '32', '--epochs', '2', '--bs', '8',
+                 '--train', '20,4', '--valid', '5,2', '--test', '10,6', '--out', out, '--watch', '2']) == 0
+    assert sorted(f.name for f in out.iterdir()) == sorted(INSIDE)
+    for f in INSIDE:
+        if f.endswith('.png'): assert (out/f).read_bytes()[:4] == b'\x89PNG', f
+    cal = pd.read_csv(out/'calibration.csv', index_col=0)
+    assert list(cal.index) == ['without final BN', 'with final BN']
+    assert ((cal.Brier >= 0) & (cal.Brier <= 1)).all() and ((cal['ECE (10 bins)'] >= 0) & (cal['ECE (10 bins)'] <= 1)).all()
+    t45 = pd.read_csv(out/'table_4_5.csv')
+    assert ((t45['without final BN'] < 0.5) & (t45['with final BN'] >= 0.5)).all()
+    assert f'8 files written to {out}' in capsys.readouterr().out
+
+def test_inside_bad_input(fake, tmp_path, capsys):
+    assert main(['inside', '--data', fake, '--watch', '0']) == 2
+    assert 'finalbn: error: --watch must be at least 1, got 0' in capsys.readouterr().err
+    f = tmp_path/'notes.txt'; f.write_text('mine')
+    assert main(['inside', '--data', fake, '--out', f]) == 2
+    assert 'is a file' in capsys.readouterr().err and f.read_text() == 'mine'
