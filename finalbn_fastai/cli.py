@@ -123,9 +123,33 @@ def _inside_parser(prog, doc):
     p.add_argument('--watch', type=int, default=3, help='test leaves (unhealthy first) whose Grad-CAM maps are recorded every epoch (default: 3)')
     return p
 
-TABLES = ['4.2','4.3','4.4','4.6','fig4.3','fig4.5','fig4.6','fig4.7']
+def mnist(name:str,                  # the table to run: 4.7 (digit settings, simple CNN) or 4.8 (activation x loss x BN, one hidden layer)
+          results:str='mnist.csv',    # results CSV of MNIST runs: one row per finished run, appended; resumable
+          seeds:int=10,               # seeds per configuration (the paper: 10)
+          epochs:int=None,            # epochs per run (default: 20 for Table 4.7, 100 for Table 4.8)
+          ratio:float=None,           # minority training images per majority one (default: 0.1 for Table 4.7, 0.01 for Table 4.8)
+          n_majority:int=1000,        # training images per majority digit
+          model:str=None,             # cnn or mlp (default: cnn for Table 4.7, mlp for Table 4.8)
+          data:str=None,              # MNIST folder: IDX files or fastai's mnist_png (default: ../shared/data/mnist or $FINALBN_DATA/mnist)
+         ):
+    "Run the MNIST sweep of Table 4.7 or 4.8 (resumable) and print the table beside the paper's"
+    if name not in ('4.7', '4.8'): raise FinalBNError(f"unknown MNIST table {name!r}; choose 4.7 or 4.8")
+    if seeds < 1: raise FinalBNError(f"--seeds must be at least 1, got {seeds}")
+    import pandas as pd
+    from .mnist import MNIST_SCALES, table_4_7_configs, table_4_8_configs, table_4_7, table_4_8
+    from .experiments import sweep
+    key = 't47' if name=='4.7' else 't48'
+    base = MNIST_SCALES['paper'][key]
+    base = base.replace(**{k: v for k,v in dict(epochs=epochs, ratio=ratio, n_majority=n_majority, model=model).items() if v is not None})
+    configs = (table_4_7_configs if name=='4.7' else table_4_8_configs)(base, seeds)
+    print(f"Table {name}: {len(configs)} run(s) ({base.model}, ratio {base.ratio}, {base.n_majority} per majority digit, {base.epochs} epochs) into {results}")
+    res = sweep(configs, results, data)
+    t = (table_4_7 if name=='4.7' else table_4_8)(res)
+    with pd.option_context('display.width', 250, 'display.max_columns', 50): print(t.round(3).to_string())
 
-def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6 (tables) or fig4.3, fig4.5, fig4.6, fig4.7 (figures)
+TABLES = ['4.2','4.3','4.4','4.6','4.7','4.8','fig4.3','fig4.5','fig4.6','fig4.7']
+
+def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6, 4.7, 4.8 (tables; 4.7 and 4.8 from MNIST results) or fig4.3, fig4.5, fig4.6, fig4.7 (figures)
           results:str='results.csv', # results CSV written by finalbn run or sweep
           plant:str='Apple',         # the plant of Table 4.3 and Figures 4.3, 4.6 and 4.7
           out:str=None,              # write the table as CSV, or the figure as PNG, to this file
@@ -135,7 +159,11 @@ def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6 (tables) or fig
     import pandas as pd
     from . import tables as T
     from .experiments import load_results
-    res = load_results(results)
+    if name in ('4.7', '4.8'):
+        from . import mnist as M
+        res = load_results(results, M.MnistConfig)
+        T = M
+    else: res = load_results(results)
     if not len(res): raise FinalBNError(f"{results} holds no finished runs yet")
     if name.startswith('fig'):
         import matplotlib; matplotlib.use('Agg')
@@ -152,7 +180,8 @@ def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6 (tables) or fig
     if out: t.to_csv(out); print(f"written to {out}")
 
 COMMANDS = {'demo': (demo, None), 'split': (split, ['data']), 'run': (run_cmd, _config_parser),
-            'sweep': (sweep_cmd, _sweep_parser), 'table': (table, ['name']), 'inside': (inside_cmd, _inside_parser)}
+            'sweep': (sweep_cmd, _sweep_parser), 'table': (table, ['name']), 'inside': (inside_cmd, _inside_parser),
+            'mnist': (mnist, ['name'])}
 
 def _usage() -> str:
     width = max(map(len, COMMANDS))

@@ -22,9 +22,10 @@ from .training import weighted_loss, EpochProgress
 from .evaluation import evaluate, EpochTestMetrics
 
 # %% auto #0
-__all__ = ['WD_ON', 'SWITCHES', 'RESULTS_SCHEMA', 'METRIC_COLS', 'RESULT_COLS', 'counts', 'Config', 'switches', 'config_id',
-           'paper_grid', 'with_seeds', 'ratio_sweep', 'batch_sweep', 'RunResult', 'config_learner', 'manifest_hash',
-           'config_manifest', 'run', 'probs_dir', 'append_result', 'load_results', 'load_probs', 'row_config', 'sweep']
+__all__ = ['WD_ON', 'SWITCHES', 'RESULTS_SCHEMA', 'METRIC_COLS', 'RESULT_COLS', 'EXPERIMENTS', 'TEXT_COLS', 'counts', 'Config',
+           'switches', 'config_id', 'paper_grid', 'with_seeds', 'ratio_sweep', 'batch_sweep', 'RunResult',
+           'config_learner', 'manifest_hash', 'config_manifest', 'run', 'Experiment', 'probs_dir', 'append_result',
+           'load_results', 'load_probs', 'row_config', 'sweep']
 
 # %% ../nbs/06_experiments.ipynb #7516d4fb
 WD_ON = 0.01
@@ -183,6 +184,17 @@ def run(cfg:Config, data=None, parent=None, fast_path:bool=None, cbs=None) -> Ru
 METRIC_COLS = [f'{c}_{m}' for c in LABELS for m in ('precision','recall','f1')]
 RESULT_COLS = ['schema','key','config_id','manifest'] + [f.name for f in fields(Config)] + ['ratio','fast_path','seconds'] + METRIC_COLS + ['history','version']
 
+class Experiment(NamedTuple):
+    "What the engine needs of one kind of config: how to run one, its data's default, its split's fingerprint, its results format"
+    run: object          # (cfg, data, parent) -> RunResult
+    data: object         # data argument -> the data folder to use
+    split_hash: object   # (cfg, data) -> fingerprint of the images the run trains and tests on
+    schema: str
+    cols: list
+
+EXPERIMENTS = {}         # config type -> Experiment: PlantVillage's `Config` here, MNIST's in the mnist notebook
+EXPERIMENTS[Config] = Experiment(run, _data, lambda c,data: manifest_hash(config_manifest(c, data)), RESULTS_SCHEMA, RESULT_COLS)
+
 def probs_dir(results) -> Path:
     "The folder of per-run softmax outputs beside the results file `results`"
     results = Path(results)
@@ -193,12 +205,12 @@ def _csv_line(values) -> str:
     csv.writer(buf, lineterminator='\n').writerow(values)
     return buf.getvalue()
 
-def _complete(txt:str, results) -> str:
+def _complete(txt:str, results, cols=RESULT_COLS, schema=RESULTS_SCHEMA) -> str:
     "The complete lines of the text of a results file, with the header checked ('' if not even the header is complete)"
     if '\n' not in txt: return ''
     head = txt.split('\n', 1)[0]
-    if head != _csv_line(RESULT_COLS).rstrip('\n'):
-        raise FinalBNError(f"{results} is not a results file of this version ({RESULTS_SCHEMA}); "
+    if head != _csv_line(cols).rstrip('\n'):
+        raise FinalBNError(f"{results} is not a results file of this version ({schema}); "
                            f"its header starts {head[:40]!r}: use a new results file")
     return txt[:txt.rfind('\n')+1]
 
@@ -206,7 +218,8 @@ def append_result(results, row:dict, probs:pd.DataFrame=None) -> None:
     "Append `row` to the results CSV `results` as one whole line (and `probs` beside it), durably"
     results = Path(results)
     results.parent.mkdir(parents=True, exist_ok=True)
-    if results.exists(): _complete(results.read_text(), results)      # refuse another version's file before writing anything
+    cols,schema = _format(row['schema'])
+    if results.exists(): _complete(results.read_text(), results, cols, schema)   # refuse another version's file before writing anything
     if probs is not None:
         d = probs_dir(results); d.mkdir(exist_ok=True)
         fd,tmp = tempfile.mkstemp(dir=d, suffix='.tmp')
@@ -217,22 +230,31 @@ def append_result(results, row:dict, probs:pd.DataFrame=None) -> None:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)                 # one writer at a time: sweeps may share a file
         raw = results.read_bytes()
-        good = _complete(raw.decode(), results).encode()
+        good = _complete(raw.decode(), results, cols, schema).encode()
         if len(good) != len(raw): os.ftruncate(fd, len(good))   # an unfinished last line (or header): cut it off
-        line = ('' if good else _csv_line(RESULT_COLS)) + _csv_line([row[c] for c in RESULT_COLS])
+        line = ('' if good else _csv_line(cols)) + _csv_line([row[c] for c in cols])
         os.write(fd, line.encode())
         os.fsync(fd)
     finally: os.close(fd)                              # closing releases the lock
 
-def load_results(results) -> pd.DataFrame:
-    "The finished runs of the results CSV `results`, one row per key"
+TEXT_COLS = {'key', 'manifest', 'train', 'valid', 'test', 'history', 'metrics', 'majority', 'minority'}   # read as strings
+
+def _format(schema:str):
+    "The columns and schema of results rows of format `schema`"
+    fmt = {e.schema: e for e in EXPERIMENTS.values()}
+    if schema not in fmt: raise FinalBNError(f"unknown results format {schema!r}; known: {', '.join(fmt)}")
+    return fmt[schema].cols, schema
+
+def load_results(results, kind:type=None) -> pd.DataFrame:
+    "The finished runs of the results CSV `results` (of experiments of type `kind`, default `Config`), one row per key"
     results = Path(results)
+    cols,schema = _format(EXPERIMENTS[kind or Config].schema)
     if not results.is_file(): raise FinalBNError(f"no such results file: {results}")
-    txt = _complete(results.read_text(), results)
-    if not txt: return pd.DataFrame(columns=RESULT_COLS)
-    df = pd.read_csv(io.StringIO(txt), dtype={'key':str, 'manifest':str, 'train':str, 'valid':str, 'test':str, 'history':str})
-    bad = df[df.schema != RESULTS_SCHEMA]
-    if len(bad): raise FinalBNError(f"{results} holds rows of format {bad.schema.iloc[0]!r}, not {RESULTS_SCHEMA}: use a new results file")
+    txt = _complete(results.read_text(), results, cols, schema)
+    if not txt: return pd.DataFrame(columns=cols)
+    df = pd.read_csv(io.StringIO(txt), dtype={c:str for c in TEXT_COLS & set(cols)})
+    bad = df[df.schema != schema]
+    if len(bad): raise FinalBNError(f"{results} holds rows of format {bad.schema.iloc[0]!r}, not {schema}: use a new results file")
     return df.drop_duplicates('key', ignore_index=True)
 
 def load_probs(results, key:str) -> pd.DataFrame:
@@ -250,10 +272,15 @@ def sweep(configs, results, data=None) -> pd.DataFrame:
     "Run each of `configs` not yet in the results file `results`, appending a row per finished run; return their rows"
     configs = list(dict.fromkeys(configs))
     results = Path(results)
-    if not configs: return pd.DataFrame(columns=RESULT_COLS)
-    prev = load_results(results) if results.exists() else pd.DataFrame(columns=RESULT_COLS)
-    data = _data(data)
-    hashes = {c.key: manifest_hash(config_manifest(c, data)) for c in configs}   # fails now if a split can't be drawn
+    kinds = {type(c) for c in configs}
+    if len(kinds) > 1: raise FinalBNError(f"one sweep, one kind of config: got {', '.join(sorted(k.__name__ for k in kinds))}")
+    kind = kinds.pop() if kinds else Config
+    if kind not in EXPERIMENTS: raise FinalBNError(f"no experiment is registered for {kind.__name__}")
+    exp = EXPERIMENTS[kind]
+    if not configs: return pd.DataFrame(columns=exp.cols)
+    prev = load_results(results, kind) if results.exists() else pd.DataFrame(columns=exp.cols)
+    data = exp.data(data)
+    hashes = {c.key: exp.split_hash(c, data) for c in configs}   # fails now if a split can't be drawn
     done = prev[prev.key.isin(hashes)]
     other = done[done.manifest != done.key.map(hashes)]
     if len(other): raise FinalBNError(f"{results} holds run {other.key.iloc[0]} made on other images than {data} gives: use a new results file")
@@ -261,7 +288,7 @@ def sweep(configs, results, data=None) -> pd.DataFrame:
     if todo:
         mb = master_bar(todo)
         for cfg in mb:
-            r = run(cfg, data, parent=mb)
+            r = exp.run(cfg, data, parent=mb)
             append_result(results, r.row, r.probs)
-    res = load_results(results)
+    res = load_results(results, kind)
     return res[res.key.isin({c.key for c in configs})].reset_index(drop=True)

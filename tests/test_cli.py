@@ -139,3 +139,29 @@ def test_inside_bad_input(fake, tmp_path, capsys):
     f = tmp_path/'notes.txt'; f.write_text('mine')
     assert main(['inside', '--data', fake, '--out', f]) == 2
     assert 'is a file' in capsys.readouterr().err and f.read_text() == 'mine'
+
+def test_mnist_table_4_8_and_resume(mnist, tmp_path, capsys):
+    res = tmp_path/'mnist.csv'
+    args = ['mnist', '4.8', '--seeds', '1', '--epochs', '1', '--n-majority', '100', '--ratio', '0.05', '--results', res]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert 'Table 4.8: 9 run(s) (mlp, ratio 0.05, 100 per majority digit, 1 epochs)' in out
+    rows = pd.read_csv(res)
+    assert len(rows) == 9 and rows.key.is_unique and set(rows.activation) == {'sigmoid', 'softmax'}
+    assert main(args) == 0                                           # resumed: nothing to run, nothing appended
+    assert len(pd.read_csv(res)) == 9
+    capsys.readouterr()
+    assert main(['table', '4.8', '--results', res]) == 0
+    t = capsys.readouterr().out
+    assert 'F1 of 3 (minority)' in t and 'sigmoid' in t and '0.88' in t      # the paper's best row beside ours
+    assert main(['table', '4.2', '--results', res]) == 2              # an MNIST file is not a PlantVillage one
+    assert 'is not a results file of this version' in capsys.readouterr().err
+
+def test_mnist_bad_input(tmp_path, capsys):
+    assert main(['mnist', '4.9']) == 2
+    assert "unknown MNIST table '4.9'" in capsys.readouterr().err
+    assert main(['mnist', '4.8', '--model', 'resnet', '--results', tmp_path/'r.csv']) == 2
+    assert "model must be 'cnn' or 'mlp'" in capsys.readouterr().err
+    assert not (tmp_path/'r.csv').exists()
+    assert main(['mnist', '4.7', '--data', tmp_path, '--results', tmp_path/'r.csv']) == 2
+    assert 'holds neither' in capsys.readouterr().err
