@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 TORCH ?= torch==2.14.1 torchvision==0.29.1
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-nbs test-py check-export export clean
+.PHONY: install demo test test-nbs test-py check-export export docs screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,23 @@ test-py: install
 	$(VENV)/bin/pytest -q tests
 
 test: check-export test-nbs test-py
+
+# The documentation site, offline: nbdev's processing of the notebooks, then static HTML (tools/docs.py), into _docs/.
+# (Where Quarto is installed, nbdev-docs builds nbdev's usual Quarto site from the same notebooks.)
+docs: install
+	$(PY) tools/docs.py --out _docs
+
+# Look at the built site as a reader would: headless Chromium screenshots of the index page and one notebook page.
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || echo chromium)
+screenshots: docs
+	@command -v $(CHROMIUM) >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q chromium >/dev/null; } || \
+	  { echo "screenshots need Chromium: apt-get install chromium (as root)"; exit 1; }
+	mkdir -p _docs/screenshots
+	for page in index looking_inside; do \
+	  $(CHROMIUM) --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,1000 \
+	    --screenshot=_docs/screenshots/$$page.png file://$(CURDIR)/_docs/$$page.html 2>/dev/null; \
+	done
+	@ls -l _docs/screenshots
 
 export: install
 	$(VENV)/bin/nbdev-export
