@@ -16,7 +16,7 @@ from .core import FinalBNError
 # %% auto #0
 __all__ = ['ITEM_COLS', 'SPLITS', 'LABELS', 'MANIFEST_COLS', 'PLANTVILLAGE_URL', 'parse_class_folder', 'file_md5',
            'plantvillage_items', 'make_fake_plantvillage', 'find_plant', 'counts_pair', 'distinct_images',
-           'skewed_split', 'save_manifest', 'load_manifest', 'plant_dls', 'get_plantvillage']
+           'skewed_split', 'save_manifest', 'load_manifest', 'plant_dls', 'get_plantvillage', 'folder_items']
 
 # %% ../nbs/01_data.ipynb #54aa593b
 def _clean(s:str) -> str: return re.sub(r'[^0-9A-Za-z]+', '_', s).strip('_')
@@ -67,9 +67,13 @@ def plantvillage_items(path) -> pd.DataFrame:
     if twice:
         k,v = next(iter(twice.items()))
         raise FinalBNError(f"class folder {k} occurs under {' and '.join(v)}: point at one variant of the data set (e.g. raw/color), not their parent")
+    return _items_frame(rows, skipped, 'plantvillage_items')
+
+def _items_frame(rows, skipped, who:str) -> pd.DataFrame:
+    "The items table of `rows`, sorted by name, with the files left out in its attrs (and a warning naming a few)"
     if skipped:
         eg = '; '.join(f'{n} ({w})' for n,w in skipped[:3])
-        warnings.warn(f"plantvillage_items left out {len(skipped)} file(s) that are not readable images: {eg}{' ...' if len(skipped)>3 else ''}")
+        warnings.warn(f"{who} left out {len(skipped)} file(s) that are not readable images: {eg}{' ...' if len(skipped)>3 else ''}")
     df = pd.DataFrame(rows, columns=ITEM_COLS).sort_values('name', ignore_index=True)
     df.attrs['skipped'] = skipped
     return df
@@ -218,3 +222,28 @@ def get_plantvillage(url:str=PLANTVILLAGE_URL) -> Path:
         raise FinalBNError(f"could not download PlantVillage from {url} ({type(e).__name__}: {e}); "
                            "without internet, pass a local folder of class folders instead (e.g. ../shared/data/plantvillage)") from None
     return next(iter(sorted(path.glob('**/raw/color'))), path)
+
+# %% ../nbs/01_data.ipynb #6046c1af
+def _names(v) -> list[str]:
+    return [o.strip() for o in (v.split(',') if isinstance(v, str) else v) if str(o).strip()]
+
+def folder_items(path, majority, minority, name:str=None) -> pd.DataFrame:
+    "Items (as `plantvillage_items`) of the class folders `majority` (label 'healthy') and `minority` ('unhealthy') under `path`"
+    path = Path(path).expanduser()
+    if not path.is_dir(): raise FinalBNError(f"no such folder: {path}")
+    maj,mino = _names(majority),_names(minority)
+    if not maj or not mino: raise FinalBNError("name at least one majority and one minority class folder")
+    if set(maj) & set(mino): raise FinalBNError(f"folder(s) {sorted(set(maj) & set(mino))} are in both the majority and the minority")
+    have = sorted(d.name for d in path.iterdir() if d.is_dir())
+    missing = [f for f in maj+mino if f not in have]
+    if missing: raise FinalBNError(f"no class folder {missing[0]!r} under {path}; it has: {', '.join(have) or 'no folders'}")
+    name = _clean(name or path.name)
+    rows,skipped = [],[]
+    for folder in maj+mino:
+        for fn in progress_bar(get_files(path/folder, recurse=True), leave=False):
+            rel = fn.relative_to(path).as_posix()
+            md5,why = _check_image(fn)
+            if md5 is None: skipped.append((rel, why)); continue
+            rows.append((rel, str(fn.resolve()), folder, name, folder, folder in maj, md5))
+    if not rows: raise FinalBNError(f"no readable images in the folders {', '.join(maj+mino)} under {path}")
+    return _items_frame(rows, skipped, 'folder_items')

@@ -15,15 +15,15 @@ from fastai.basics import set_seed, L
 from fastai.callback.mixup import MixUp
 import finalbn_fastai
 from .core import FinalBNError, shared_data
-from .data import plantvillage_items, skewed_split, plant_dls, counts_pair, LABELS
+from .data import plantvillage_items, folder_items, skewed_split, plant_dls, counts_pair, LABELS
 from .model import finalbn_learner, get_arch, remove_final_bn, arch_stats
 from .features import fast_path_exact, feature_dir, image_features, head_learner
 from .training import weighted_loss, EpochProgress
 from .evaluation import evaluate, EpochTestMetrics
 
 # %% auto #0
-__all__ = ['WD_ON', 'SWITCHES', 'RESULTS_SCHEMA', 'METRIC_COLS', 'RESULT_COLS', 'EXPERIMENTS', 'TEXT_COLS', 'counts', 'Config',
-           'switches', 'config_id', 'paper_grid', 'with_seeds', 'ratio_sweep', 'batch_sweep', 'RunResult',
+__all__ = ['WD_ON', 'ADDED', 'SWITCHES', 'RESULTS_SCHEMA', 'METRIC_COLS', 'RESULT_COLS', 'EXPERIMENTS', 'TEXT_COLS', 'counts',
+           'Config', 'switches', 'config_id', 'paper_grid', 'with_seeds', 'ratio_sweep', 'batch_sweep', 'RunResult',
            'config_learner', 'manifest_hash', 'config_manifest', 'run', 'Experiment', 'probs_dir', 'append_result',
            'load_results', 'load_probs', 'row_config', 'sweep']
 
@@ -35,11 +35,13 @@ def counts(v) -> tuple[int,int]:
     try: return counts_pair(v)
     except FinalBNError as e: raise argparse.ArgumentTypeError(str(e)) from None
 
+ADDED = {'final_bias': False, 'selu': False, 'groups': ''}   # fields added after the first results: in the key only when set
+
 @dataclass(frozen=True)
 class Config:
     "One training run of the study: data, model, the six switches, schedule and seed"
     plant:str='Apple'            # plant to split (PlantVillage class folders 'Plant___disease')
-    arch:str='resnet34'          # body: resnet34 or vgg19_bn (the paper's), efficientnet_lite0 (pretrained offline), or a torchvision model
+    arch:str='resnet34'          # body: resnet34 or vgg19_bn (the paper's), efficientnet_lite0 (pretrained offline), simple_cnn (from scratch), or a torchvision model
     pretrained:bool=True         # ImageNet weights for the body (downloaded: needs internet or cached weights); off: random weights
     final_bn:bool=True           # BN: a BatchNorm1d over the logits, just before the softmax; off: the baseline head
     weighted_loss:bool=False     # WL: cross-entropy weighted by the inverse class counts of the training split
@@ -57,6 +59,9 @@ class Config:
     seed:int=0                   # seed of the split and of the training
     remove_final_bn:bool=False   # train with the final BN, test without it (Table 4.6)
     momentum:float=0.01          # momentum of the final BN's running statistics
+    final_bias:bool=False        # the last Linear gets a bias (fastai's follows a BN and has none)
+    selu:bool=False              # a SELU over the logits in place of the final BN (needs final_bn off)
+    groups:str=''                # another folder-per-class image set: 'majority folders:minority folders', e.g. 'benign:malignant'
 
     def __post_init__(self):
         for f in ('train','valid','test'): object.__setattr__(self, f, counts_pair(getattr(self, f), f'{f} counts'))
@@ -70,11 +75,15 @@ class Config:
             if getattr(self, f) < 1: raise FinalBNError(f"Config.{f} must be at least 1, got {getattr(self, f)}")
         if self.lr <= 0 or self.weight_decay < 0: raise FinalBNError("Config.lr must be positive and Config.weight_decay not negative")
         if self.remove_final_bn and not self.final_bn: raise FinalBNError("remove_final_bn needs final_bn: there is no final BN to remove")
+        if self.selu and self.final_bn: raise FinalBNError("selu takes the final BN's place: pass final_bn=False (--no-final-bn) with selu")
+        if self.groups and (self.groups.count(':') != 1 or not all(o.strip() for o in self.groups.split(':'))):
+            raise FinalBNError(f"groups must be 'majority folders:minority folders' (e.g. 'benign:malignant'), got {self.groups!r}")
 
     @property
     def key(self) -> str:
-        "A hash of every field: the run's identity in a results file"
-        return hashlib.sha1(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+        "A hash of every field (those added since, only when set): the run's identity in a results file"
+        d = {k:v for k,v in asdict(self).items() if not (k in ADDED and v == ADDED[k])}
+        return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
     @property
     def ratio(self) -> float: return self.train[1]/self.train[0]
     def replace(self, **kwargs) -> Config: return dataclasses.replace(self, **kwargs)
@@ -121,7 +130,7 @@ def batch_sweep(base:Config=None, sizes=(16, 32, 64, 128, 256)) -> list[Config]:
     return [base.replace(bs=b, final_bn=bn) for b in sizes for bn in (False, True)]
 
 # %% ../nbs/06_experiments.ipynb #7ee32fcd
-RESULTS_SCHEMA = 'finalbn-results-2'   # the format of a result row; a new format gets a new name
+RESULTS_SCHEMA = 'finalbn-results-3'   # the format of a result row; a new format gets a new name (3: final_bias, selu, groups)
 
 class RunResult(NamedTuple):
     "The result row of one run, the softmax outputs per test image, and the trained learner (on images, body and all)"
@@ -130,9 +139,11 @@ class RunResult(NamedTuple):
     learn: object = None
 
 @lru_cache(maxsize=4)
-def _items(data:str) -> pd.DataFrame:
+def _items(data:str, groups:str='', name:str=None) -> pd.DataFrame:
+    "The images of `data`: PlantVillage's class folders, or with `groups` ('majority:minority' folders) any folder-per-class set"
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')   # the first read has warned about unreadable files already, if any
+        if groups: return folder_items(data, *groups.split(':'), name=name)
         return plantvillage_items(data)
 
 def _data(data) -> str:
@@ -146,7 +157,7 @@ def config_learner(cfg:Config, manifest:pd.DataFrame, cbs=None):
     dls = plant_dls(manifest, size=cfg.size, bs=cfg.bs, aug=cfg.data_aug, stats=arch_stats(cfg.arch))
     return finalbn_learner(dls, cfg.arch, final_bn=cfg.final_bn, pretrained=cfg.pretrained, unfreeze_bn=cfg.unfreeze_bn,
                            momentum=cfg.momentum, loss_func=weighted_loss(manifest) if cfg.weighted_loss else None,
-                           wd=cfg.weight_decay, cbs=L(cbs) + ([MixUp()] if cfg.mixup else []))
+                           wd=cfg.weight_decay, cbs=L(cbs) + ([MixUp()] if cfg.mixup else []), bias=cfg.final_bias, selu=cfg.selu)
 
 def manifest_hash(manifest:pd.DataFrame) -> str:
     "A fingerprint of the images of a manifest and their splits: the same only for the same images, split the same way"
@@ -154,7 +165,7 @@ def manifest_hash(manifest:pd.DataFrame) -> str:
 
 def config_manifest(cfg:Config, data=None) -> pd.DataFrame:
     "The manifest (split) that `cfg` trains and tests on"
-    return skewed_split(_items(_data(data)), cfg.plant, cfg.train, cfg.valid, cfg.test, seed=cfg.seed)
+    return skewed_split(_items(_data(data), cfg.groups, cfg.plant), cfg.plant, cfg.train, cfg.valid, cfg.test, seed=cfg.seed)
 
 def run(cfg:Config, data=None, parent=None, fast_path:bool=None, cbs=None) -> RunResult:
     "Train and test one configuration: the result row, the softmax outputs per test image and the learner (`fast_path=False` forces the full path)"
@@ -237,7 +248,7 @@ def append_result(results, row:dict, probs:pd.DataFrame=None) -> None:
         os.fsync(fd)
     finally: os.close(fd)                              # closing releases the lock
 
-TEXT_COLS = {'key', 'manifest', 'train', 'valid', 'test', 'history', 'metrics', 'majority', 'minority'}   # read as strings
+TEXT_COLS = {'key', 'manifest', 'train', 'valid', 'test', 'history', 'metrics', 'majority', 'minority', 'groups'}   # read as strings
 
 def _format(schema:str):
     "The columns and schema of results rows of format `schema`"
@@ -252,7 +263,9 @@ def load_results(results, kind:type=None) -> pd.DataFrame:
     if not results.is_file(): raise FinalBNError(f"no such results file: {results}")
     txt = _complete(results.read_text(), results, cols, schema)
     if not txt: return pd.DataFrame(columns=cols)
-    df = pd.read_csv(io.StringIO(txt), dtype={c:str for c in TEXT_COLS & set(cols)})
+    text = TEXT_COLS & set(cols)
+    df = pd.read_csv(io.StringIO(txt), dtype={c:str for c in text})
+    df[list(text)] = df[list(text)].fillna('')                           # an empty string stays one
     bad = df[df.schema != schema]
     if len(bad): raise FinalBNError(f"{results} holds rows of format {bad.schema.iloc[0]!r}, not {schema}: use a new results file")
     return df.drop_duplicates('key', ignore_index=True)

@@ -21,9 +21,10 @@ from .evaluation import class_metrics
 from .experiments import RunResult, Experiment, EXPERIMENTS
 
 # %% auto #0
-__all__ = ['MNIST_SCHEMA', 'MNIST_STATS', 'MNIST_COLS', 'TABLE_4_7', 'TABLE_4_8', 'MNIST_SCALES', 'read_idx', 'mnist_path',
-           'mnist_arrays', 'get_mnist', 'digit_split', 'mnist_model', 'OutputLoss', 'MnistConfig', 'mnist_split',
-           'mnist_learner', 'run_mnist', 'table_4_7_configs', 'table_4_8_configs', 'table_4_7', 'table_4_8']
+__all__ = ['MNIST_SCHEMA', 'MNIST_STATS', 'MNIST_COLS', 'TABLE_4_7', 'TABLE_4_8', 'SETUP', 'MNIST_SCALES', 'read_idx',
+           'mnist_path', 'mnist_arrays', 'get_mnist', 'digit_split', 'mnist_model', 'OutputLoss', 'MnistConfig',
+           'mnist_split', 'mnist_learner', 'run_mnist', 'table_4_7_configs', 'table_4_8_configs', 'table_4_7',
+           'table_4_8']
 
 # %% ../nbs/19_mnist.ipynb #8ddb940d
 def read_idx(fn) -> np.ndarray:
@@ -247,36 +248,40 @@ def _long(res:pd.DataFrame) -> pd.DataFrame:
 def _stats(g):
     return g.f1.agg(['mean','std','count']).rename(columns={'mean':'ours','count':'n'})
 
+SETUP = ['model', 'ratio', 'n_majority', 'epochs']   # fields beside the table's own that runs of one row may differ in
+
+def _beside(lg:pd.DataFrame, keys:list, paper:pd.DataFrame, col:str) -> pd.DataFrame:
+    "Our mean F1, its std and n per `SETUP` and `keys` (every row of `paper` for each setup we ran), beside `paper[col]`"
+    setups = list(lg[SETUP].drop_duplicates().itertuples(index=False, name=None))
+    idx = pd.MultiIndex.from_tuples([(*s, *k) for s in setups for k in paper.index], names=SETUP+keys)
+    t = _stats(lg.groupby(SETUP+keys)).reindex(idx)
+    t['paper'] = paper[col].reindex(idx.droplevel(list(range(len(SETUP))))).to_numpy()
+    return t.assign(n=t.n.fillna(0).astype(int), diff=t.ours-t.paper)[['ours','std','paper','diff','n']]
+
 def table_4_7(res:pd.DataFrame) -> pd.DataFrame:
-    "Table 4.7 from MNIST results: per setting and digit, our mean F1 (± std, n) without and with the final BN, beside the paper's"
+    "Table 4.7 from MNIST results: per setup, setting and digit, our mean F1 (± std, n) without and with the final BN, beside the paper's"
     from finalbn_fastai.tables import paper_table
     lg = _long(res)
     setting = {(a, b): k for k,(a,b) in TABLE_4_7.items()}
     lg['setting'] = [setting.get((a, b)) for a,b in zip(lg.majority.astype(str), lg.minority.astype(str))]
     lg = lg[lg.setting.notna()].astype({'setting': int})
     paper = paper_table('4.7').set_index(['setting','digit'])
-    out = {}
-    for bn,lbl,col in [(False, 'without final BN', 'without_final_bn'), (True, 'with final BN', 'with_final_bn')]:
-        t = _stats(lg[lg.final_bn.astype(bool)==bn].groupby(['setting','digit'])).join(paper[col].rename('paper'), how='outer')
-        out[lbl] = t.assign(diff=t.ours-t.paper)[['ours','std','paper','diff','n']]
-    t = pd.concat(out, axis=1)
-    t.insert(0, 'minority', paper.minority.reindex(t.index).map({1: '✓', 0: ''}))
+    t = pd.concat({lbl: _beside(lg[lg.final_bn.astype(bool)==bn], ['setting','digit'], paper, col)
+                   for bn,lbl,col in [(False, 'without final BN', 'without_final_bn'), (True, 'with final BN', 'with_final_bn')]}, axis=1)
+    t.insert(0, 'minority', paper.minority.reindex(t.index.droplevel(list(range(len(SETUP))))).map({1: '✓', 0: ''}).to_numpy())
     return t
 
 def table_4_8(res:pd.DataFrame) -> pd.DataFrame:
-    "Table 4.8 from MNIST results: per row (activation, loss, first BN, final BN), our mean F1 (± std, n) of 3 and of 8, beside the paper's"
+    "Table 4.8 from MNIST results: per setup and row (activation, loss, first BN, final BN), our mean F1 (± std, n) of 3 and of 8, beside the paper's"
     from finalbn_fastai.tables import paper_table
     r = res[(res.majority.astype(str)=='8') & (res.minority.astype(str)=='3')].copy()
     keys = ['activation','loss','first_bn','final_bn']
     for k in ('first_bn','final_bn'): r[k] = r[k].astype(bool)
     lg = _long(r)
     paper = paper_table('4.8').assign(loss=lambda d: d.loss.str.lower(), first_bn=lambda d: d.first_bn.astype(bool), final_bn=lambda d: d.final_bn.astype(bool))
-    out = {}
-    for d,col,lbl in [(3, 'class_3_minority_f1', 'F1 of 3 (minority)'), (8, 'class_8_majority_f1', 'F1 of 8 (majority)')]:
-        t = _stats(lg[lg.digit==d].groupby(keys)).join(paper.set_index(keys)[col].rename('paper'), how='outer')
-        out[lbl] = t.assign(diff=t.ours-t.paper)[['ours','std','paper','diff','n']]
-    t = pd.concat(out, axis=1)
-    return t.reindex(pd.MultiIndex.from_tuples(TABLE_4_8, names=keys))
+    paper = paper.set_index(keys).reindex(pd.MultiIndex.from_tuples(TABLE_4_8, names=keys))    # the paper's order
+    return pd.concat({lbl: _beside(lg[lg.digit==d], keys, paper, col) for d,col,lbl in
+                      [(3, 'class_3_minority_f1', 'F1 of 3 (minority)'), (8, 'class_8_majority_f1', 'F1 of 8 (majority)')]}, axis=1)
 
 # %% ../nbs/19_mnist.ipynb #50f0c21e
 MNIST_SCALES = {

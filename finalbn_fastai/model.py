@@ -12,12 +12,12 @@ from urllib.error import URLError
 import torch, torchvision, timm
 from torch import nn
 from fastai.vision.all import (create_head, create_body, vision_learner, model_meta, num_features_model, Learner, BnFreeze,
-                               accuracy, F1Score, get_c, L, Normalize, imagenet_stats, no_random)
+                               accuracy, F1Score, get_c, L, Normalize, imagenet_stats, no_random, ConvLayer, default_split)
 from .core import FinalBNError
 
 # %% auto #0
-__all__ = ['TIMM_ARCHS', 'FinalBN', 'bn_head', 'cache_dir', 'efficientnet_lite0_weights', 'get_arch', 'arch_name', 'arch_stats',
-           'body_features', 'finalbn_learner', 'find_final_bn', 'remove_final_bn']
+__all__ = ['TIMM_ARCHS', 'LOCAL_ARCHS', 'FinalBN', 'bn_head', 'cache_dir', 'efficientnet_lite0_weights', 'simple_cnn', 'get_arch',
+           'arch_name', 'arch_stats', 'body_features', 'finalbn_learner', 'find_final_bn', 'remove_final_bn']
 
 # %% ../nbs/02_model.ipynb #1f70b05d
 class FinalBN(nn.BatchNorm1d):
@@ -25,11 +25,16 @@ class FinalBN(nn.BatchNorm1d):
     def __init__(self, n_out:int, momentum:float=0.01, **kwargs): super().__init__(n_out, momentum=momentum, **kwargs)
 
 # %% ../nbs/02_model.ipynb #71d220a8
-def bn_head(nf:int, n_out:int, final_bn:bool=True, momentum:float=0.01, **kwargs) -> nn.Sequential:
-    "`create_head(nf, n_out, **kwargs)` followed, if `final_bn`, by a `FinalBN` with `momentum` over the logits"
+def bn_head(nf:int, n_out:int, final_bn:bool=True, momentum:float=0.01, bias:bool=False, selu:bool=False, **kwargs) -> nn.Sequential:
+    "`create_head(nf, n_out, **kwargs)` followed, if `final_bn`, by a `FinalBN` with `momentum` over the logits (or, if `selu`, a SELU)"
     if kwargs.get('y_range') is not None: raise FinalBNError("bn_head is a classification head: y_range is not supported")
+    if final_bn and selu: raise FinalBNError("selu takes the final BN's place: pass final_bn=False with selu=True")
     head = create_head(nf, n_out, bn_final=False, **kwargs)
+    if bias:                                          # fastai's last Linear follows a BN and has no bias: give it one
+        lin = head[-1]
+        lin.bias = nn.Parameter(torch.zeros(n_out))
     if final_bn: head.append(FinalBN(n_out, momentum=momentum))
+    if selu: head.append(nn.SELU())
     return head
 
 # %% ../nbs/02_model.ipynb #c7b03954
@@ -58,13 +63,22 @@ def efficientnet_lite0_weights() -> Path:
     return dst
 
 # %% ../nbs/02_model.ipynb #bb296173
+def simple_cnn(pretrained:bool=False, **kwargs) -> nn.Sequential:
+    "A body trained from scratch: five of fastai's `ConvLayer`s (3 × 3, stride 2, BN, ReLU) from 32 to 256 channels, then pooling"
+    if pretrained: raise FinalBNError("simple_cnn has no pretrained weights: pass pretrained=False")
+    chans = (3, 32, 64, 128, 256, 256)
+    return nn.Sequential(*[ConvLayer(a, b, ks=3, stride=2) for a,b in zip(chans[:-1], chans[1:])], nn.AdaptiveAvgPool2d(1))
+model_meta[simple_cnn] = {'cut': -1, 'split': default_split, 'stats': imagenet_stats}   # fastai cuts the pooling off
+LOCAL_ARCHS = {'simple_cnn': simple_cnn}
+
 def get_arch(arch):
-    "The torchvision model function for `arch` (a name such as 'resnet34', or the function), or the name of an offline timm body"
+    "The torchvision model function for `arch` (a name such as 'resnet34', or the function), the name of an offline timm body, or 'simple_cnn'"
     if callable(arch) or arch in TIMM_ARCHS: return arch
+    if arch in LOCAL_ARCHS: return LOCAL_ARCHS[arch]
     fn = getattr(torchvision.models, str(arch), None)
     if fn is None or fn not in model_meta:
         names = sorted(f.__name__ for f in model_meta if getattr(torchvision.models, f.__name__, None) is f)
-        raise FinalBNError(f"unknown arch {arch!r}; choose one of {', '.join(list(TIMM_ARCHS) + names)}")
+        raise FinalBNError(f"unknown arch {arch!r}; choose one of {', '.join(list(TIMM_ARCHS) + list(LOCAL_ARCHS) + names)}")
     return fn
 
 def arch_name(arch) -> str: return arch if isinstance(arch, str) else arch.__name__
@@ -78,16 +92,18 @@ def body_features(arch) -> int:
     arch = get_arch(arch)
     with torch.device('meta'):
         if arch in TIMM_ARCHS: return timm.create_model(TIMM_ARCHS[arch], pretrained=False, num_classes=0).num_features
-        body = create_body(arch(weights=None), pretrained=False, cut=model_meta.get(arch, {}).get('cut'))
+        model = arch(pretrained=False) if arch in LOCAL_ARCHS.values() else arch(weights=None)
+        body = create_body(model, pretrained=False, cut=model_meta.get(arch, {}).get('cut'))
     return num_features_model(body)
 
 # %% ../nbs/02_model.ipynb #461de0c6
 def finalbn_learner(dls, arch='resnet34', final_bn:bool=True, pretrained:bool=True, unfreeze_bn:bool=False,
-                    momentum:float=0.01, metrics=None, cbs=None, n_out:int=None, lin_ftrs=None, ps=0.5, **kwargs) -> Learner:
+                    momentum:float=0.01, metrics=None, cbs=None, n_out:int=None, lin_ftrs=None, ps=0.5,
+                    bias:bool=False, selu:bool=False, **kwargs) -> Learner:
     "`vision_learner` on `dls` with `bn_head` (and the final BN if `final_bn`); a frozen body's BN layers train only if `unfreeze_bn`"
     arch = get_arch(arch)
     n_out = n_out or get_c(dls)
-    head = bn_head(body_features(arch), n_out, final_bn=final_bn, momentum=momentum, lin_ftrs=lin_ftrs, ps=ps)
+    head = bn_head(body_features(arch), n_out, final_bn=final_bn, momentum=momentum, lin_ftrs=lin_ftrs, ps=ps, bias=bias, selu=selu)
     if metrics is None: metrics = [accuracy, F1Score()] if n_out==2 else [accuracy]
     cbs = L(cbs) + ([] if unfreeze_bn else [BnFreeze()])
     norms = [t for t in dls.after_batch.fs if isinstance(t, Normalize)]

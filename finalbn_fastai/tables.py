@@ -55,7 +55,7 @@ def _only(r):
     "Mask of runs with data augmentation, mixup, unfrozen BN and weight decay off, and the final BN kept at the test"
     return ~r.data_aug & ~r.mixup & ~r.unfreeze_bn & (r.weight_decay==0) & ~r.remove_final_bn
 
-SETTING = ['arch','pretrained','epochs','bs','lr','size','train','valid','test','momentum']
+SETTING = ['arch','pretrained','epochs','bs','lr','size','train','valid','test','momentum','final_bias','selu','groups']
 
 def one_setting(results:pd.DataFrame, vary=()) -> pd.DataFrame:
     "The runs at the most common setting (the fields beside the switches, plant and seed), except the fields in `vary`"

@@ -33,3 +33,32 @@ def test_apple_end_to_end(plantvillage):
     learn.model.eval()
     with torch.no_grad():
         assert torch.allclose(nobn.model.eval()(xb), learn.model[1][:-1](learn.model[0](xb)), atol=1e-5)
+
+def test_engine_on_another_folder_layout(tmp_path):
+    "Any folder-per-class set (here ISIC's benign/malignant layout, generated) splits and trains through the same engine and CLI"
+    import pandas as pd
+    from finalbn_fastai.data import _fake_leaf
+    from finalbn_fastai.experiments import Config, sweep, load_results
+    from finalbn_fastai.cli import main
+    root = tmp_path/'isic'
+    for i,(cls,n) in enumerate([('benign', 50), ('malignant', 12)]):
+        (root/cls).mkdir(parents=True)
+        for j in range(n): _fake_leaf(root/cls/f'{cls}_{j}.jpg', seed=i*1000+j)
+    cfg = Config(plant='ISIC', groups='benign:malignant', arch='resnet18', pretrained=False, size=32, epochs=1, bs=8,
+                 train=(30,4), valid=(5,2), test=(10,6))
+    res = sweep([cfg, cfg.replace(final_bn=False)], tmp_path/'r.csv', data=root)
+    assert len(res) == 2 and set(res.plant) == {'ISIC'} and set(res.groups) == {'benign:malignant'}
+    assert res.unhealthy_f1.between(0, 1).all()
+    assert main(['run', '--plant', 'ISIC', '--groups', 'benign:malignant', '--data', str(root), '--arch', 'resnet18', '--no-pretrained',
+                 '--size', '32', '--epochs', '1', '--bs', '8', '--train', '30,4', '--valid', '5,2', '--test', '10,6',
+                 '--final-bias', '--results', str(tmp_path/'r.csv')]) == 0
+    rows = load_results(tmp_path/'r.csv')
+    assert len(rows) == 3 and rows.final_bias.tolist() == [False, False, True]
+    assert main(['run', '--groups', 'benign', '--data', str(root), '--results', str(tmp_path/'r.csv')]) == 2   # one line, nothing written
+    assert len(load_results(tmp_path/'r.csv')) == 3
+
+def test_run_help_lists_the_additional_switches(capsys):
+    from finalbn_fastai.cli import main
+    assert main(['run', '--help']) == 0
+    out = capsys.readouterr().out
+    for opt in ('--final-bias', '--selu', '--groups', '--unfreeze-bn', '--arch'): assert opt in out, opt
