@@ -79,13 +79,14 @@ def run_cmd(args:dict):
 def sweep_cmd(args:dict):
     "Run a sweep of the study (the paper's grid of switches, the imbalance ratio or the batch size) over seeds; resumable"
     from .experiments import sweep, paper_grid, ratio_sweep, batch_sweep, with_seeds
+    from .tables import remedy_grid
     results,data,grid = args.pop('results'),args.pop('data'),args.pop('grid')
     names = [o.strip() for o in args.pop('switches').split(',') if o.strip()]
     unhealthy,batch,seeds = _ints(args.pop('unhealthy'), 'unhealthy'),_ints(args.pop('batch_sizes'), 'batch-sizes'),args.pop('seeds')
     if seeds < 1: raise FinalBNError(f"--seeds must be at least 1, got {seeds}")
     base = _config(args)
     configs = {'paper': lambda: paper_grid(base, names), 'ratio': lambda: ratio_sweep(base, unhealthy),
-               'batch': lambda: batch_sweep(base, batch), 'one': lambda: [base]}[grid]()
+               'batch': lambda: batch_sweep(base, batch), 'one': lambda: [base], 'remedies': lambda: remedy_grid(base)}[grid]()
     if not configs: raise FinalBNError(f"the {grid} sweep has no configurations: check --switches, --unhealthy or --batch-sizes")
     configs = with_seeds(configs, range(base.seed, base.seed+seeds))
     print(f"{grid} sweep: {len(configs)} run(s) ({len(configs)//seeds} configuration(s) x {seeds} seed(s)) into {results}")
@@ -93,8 +94,9 @@ def sweep_cmd(args:dict):
 
 def _sweep_parser(prog, doc):
     p = _config_parser(prog, doc)
-    p.add_argument('--grid', choices=['paper','ratio','batch','one'], default='paper',
-                   help="paper: the grid of --switches (all six: the 64 of Tables 4.3/4.4); ratio: Figure 4.6; batch: Figure 4.7; one: the config alone (default: paper)")
+    p.add_argument('--grid', choices=['paper','ratio','batch','one','remedies'], default='paper',
+                   help="paper: the grid of --switches (all six: the 64 of Tables 4.3/4.4); ratio: Figure 4.6; batch: Figure 4.7; one: the config alone; "
+                        "remedies: the final BN against and with the other remedies for imbalance (default: paper)")
     p.add_argument('--switches', default='BN,WL,DA,MX,UF,WD', help='switches of the paper grid, the others as in the config (default: all six)')
     p.add_argument('--unhealthy', default=','.join(map(str, range(5,101,5))), help='unhealthy training counts of the ratio sweep (default: 5,10,...,100)')
     p.add_argument('--batch-sizes', dest='batch_sizes', default='16,32,64,128,256', help='batch sizes of the batch sweep (default: 16,32,64,128,256)')
@@ -147,9 +149,9 @@ def mnist(name:str,                  # the table to run: 4.7 (digit settings, si
     t = (table_4_7 if name=='4.7' else table_4_8)(res)
     with pd.option_context('display.width', 250, 'display.max_columns', 50): print(t.round(3).to_string())
 
-TABLES = ['4.2','4.3','4.4','4.6','4.7','4.8','fig4.3','fig4.5','fig4.6','fig4.7']
+TABLES = ['4.2','4.3','4.4','4.6','4.7','4.8','fig4.3','fig4.5','fig4.6','fig4.7','remedies']
 
-def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6, 4.7, 4.8 (tables; 4.7 and 4.8 from MNIST results) or fig4.3, fig4.5, fig4.6, fig4.7 (figures)
+def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6, 4.7, 4.8 (tables; 4.7 and 4.8 from MNIST results), fig4.3, fig4.5, fig4.6, fig4.7 (figures) or remedies
           results:str='results.csv', # results CSV written by finalbn run or sweep
           plant:str='Apple',         # the plant of Table 4.3 and Figures 4.3, 4.6 and 4.7
           out:str=None,              # write the table as CSV, or the figure as PNG, to this file
@@ -173,7 +175,10 @@ def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6, 4.7, 4.8 (tabl
         fig.savefig(out, dpi=120, bbox_inches='tight')
         print(f"Figure {name[3:]} from {len(res)} run(s) written to {out}")
         return
-    t = T.table_4_3(res, plant) if name=='4.3' else getattr(T, 'table_'+name.replace('.','_'))(res)
+    if name == 'remedies':
+        t = T.remedies_table(res)
+        if not len(t): raise FinalBNError(f"{results} holds no runs of the remedies comparison: run finalbn sweep --grid remedies")
+    else: t = T.table_4_3(res, plant) if name=='4.3' else getattr(T, 'table_'+name.replace('.','_'))(res)
     with pd.option_context('display.width', 250, 'display.max_columns', 50):
         print(f"Table {name}: ours (mean over n runs) beside the paper's; from {results}\n")
         print(t.round(4).to_string())

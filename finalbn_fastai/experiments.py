@@ -18,7 +18,8 @@ from .core import FinalBNError, shared_data
 from .data import plantvillage_items, folder_items, skewed_split, plant_dls, counts_pair, LABELS
 from .model import finalbn_learner, get_arch, remove_final_bn, arch_stats
 from .features import fast_path_exact, feature_dir, image_features, head_learner
-from .training import weighted_loss, EpochProgress
+from .training import class_weights, EpochProgress
+from .remedies import check_remedy, remedy_loss, resample_train, posthoc_scores
 from .evaluation import evaluate, EpochTestMetrics
 
 # %% auto #0
@@ -35,7 +36,7 @@ def counts(v) -> tuple[int,int]:
     try: return counts_pair(v)
     except FinalBNError as e: raise argparse.ArgumentTypeError(str(e)) from None
 
-ADDED = {'final_bias': False, 'selu': False, 'groups': ''}   # fields added after the first results: in the key only when set
+ADDED = {'final_bias': False, 'selu': False, 'groups': '', 'remedy': '', 'final_affine': True}   # fields added after the first results: in the key only when set
 
 @dataclass(frozen=True)
 class Config:
@@ -62,6 +63,8 @@ class Config:
     final_bias:bool=False        # the last Linear gets a bias (fastai's follows a BN and has none)
     selu:bool=False              # a SELU over the logits in place of the final BN (needs final_bn off)
     groups:str=''                # another folder-per-class image set: 'majority folders:minority folders', e.g. 'benign:malignant'
+    remedy:str=''                # another remedy for imbalance: focal, cb, la, ldam, ls or resample (see the remedies notebook)
+    final_affine:bool=True       # the final BN's learnable scale and shift; off: normalisation only
 
     def __post_init__(self):
         for f in ('train','valid','test'): object.__setattr__(self, f, counts_pair(getattr(self, f), f'{f} counts'))
@@ -76,6 +79,7 @@ class Config:
         if self.lr <= 0 or self.weight_decay < 0: raise FinalBNError("Config.lr must be positive and Config.weight_decay not negative")
         if self.remove_final_bn and not self.final_bn: raise FinalBNError("remove_final_bn needs final_bn: there is no final BN to remove")
         if self.selu and self.final_bn: raise FinalBNError("selu takes the final BN's place: pass final_bn=False (--no-final-bn) with selu")
+        check_remedy(self.remedy, self.weighted_loss)
         if self.groups and (self.groups.count(':') != 1 or not all(o.strip() for o in self.groups.split(':'))):
             raise FinalBNError(f"groups must be 'majority folders:minority folders' (e.g. 'benign:malignant'), got {self.groups!r}")
 
@@ -130,7 +134,7 @@ def batch_sweep(base:Config=None, sizes=(16, 32, 64, 128, 256)) -> list[Config]:
     return [base.replace(bs=b, final_bn=bn) for b in sizes for bn in (False, True)]
 
 # %% ../nbs/06_experiments.ipynb #7ee32fcd
-RESULTS_SCHEMA = 'finalbn-results-3'   # the format of a result row; a new format gets a new name (3: final_bias, selu, groups)
+RESULTS_SCHEMA = 'finalbn-results-4'   # the format of a result row; a new format gets a new name (3: final_bias, selu, groups; 4: remedies)
 
 class RunResult(NamedTuple):
     "The result row of one run, the softmax outputs per test image, and the trained learner (on images, body and all)"
@@ -155,9 +159,10 @@ def config_learner(cfg:Config, manifest:pd.DataFrame, cbs=None):
     "The learner of `cfg` on `manifest`: data augmentation, weighted loss, mixup, weight decay and BN switches applied"
     get_arch(cfg.arch)
     dls = plant_dls(manifest, size=cfg.size, bs=cfg.bs, aug=cfg.data_aug, stats=arch_stats(cfg.arch))
+    loss,_ = remedy_loss(cfg.remedy, list(cfg.train), class_weights(manifest) if cfg.weighted_loss else None)
     return finalbn_learner(dls, cfg.arch, final_bn=cfg.final_bn, pretrained=cfg.pretrained, unfreeze_bn=cfg.unfreeze_bn,
-                           momentum=cfg.momentum, loss_func=weighted_loss(manifest) if cfg.weighted_loss else None,
-                           wd=cfg.weight_decay, cbs=L(cbs) + ([MixUp()] if cfg.mixup else []), bias=cfg.final_bias, selu=cfg.selu)
+                           momentum=cfg.momentum, loss_func=loss, wd=cfg.weight_decay, cbs=L(cbs) + ([MixUp()] if cfg.mixup else []),
+                           bias=cfg.final_bias, selu=cfg.selu, affine=cfg.final_affine)
 
 def manifest_hash(manifest:pd.DataFrame) -> str:
     "A fingerprint of the images of a manifest and their splits: the same only for the same images, split the same way"
@@ -181,19 +186,25 @@ def run(cfg:Config, data=None, parent=None, fast_path:bool=None, cbs=None) -> Ru
         image_features(learn, manifest, folder)                # fill the cache first, so that training starts from the same
         set_seed(cfg.seed+1, reproducible=True)                # random state whether the cache was warm or cold
         learn = head_learner(learn, manifest, folder, cfg.bs, loss_func=learn.loss_func, wd=cfg.weight_decay)
+    if cfg.remedy == 'resample': resample_train(learn.dls)
     tm = EpochTestMetrics(learn.dls[2], skip_final_bn=cfg.remove_final_bn)
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(cfg.epochs, cfg.lr, cbs=[tm, EpochProgress(parent), *L(cbs)])
-    with learn.no_bar(): ev = evaluate(remove_final_bn(learn) if cfg.remove_final_bn else learn)
+    rcbs = remedy_loss(cfg.remedy, list(cfg.train))[1]      # LDAM's deferred re-weighting
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(cfg.epochs, cfg.lr, cbs=[tm, EpochProgress(parent), *rcbs, *L(cbs)])
+    tested = remove_final_bn(learn) if cfg.remove_final_bn else learn
+    with learn.no_bar(): ev = evaluate(tested)
+    post = posthoc_scores(tested, list(cfg.train))
     row = {'schema': RESULTS_SCHEMA, 'key': cfg.key, 'config_id': config_id(cfg), 'manifest': manifest_hash(manifest),
            **{k: (','.join(map(str, v)) if isinstance(v, tuple) else v) for k,v in asdict(cfg).items()},
            'ratio': cfg.ratio, 'fast_path': fast, 'seconds': round(time.time()-t0, 3),
            **{f'{c}_{m}': float(ev.metrics.loc[c, m]) for c in LABELS for m in ('precision','recall','f1')},
+           **{k: post['none'][k] for k in ('balanced_accuracy','ece','brier')}, 'posthoc': json.dumps(post),
            'history': json.dumps(tm.history), 'version': finalbn_fastai.__version__}
     return RunResult(row, ev.probs, getattr(learn, 'full', learn))
 
 # %% ../nbs/06_experiments.ipynb #8a6b4c6b
 METRIC_COLS = [f'{c}_{m}' for c in LABELS for m in ('precision','recall','f1')]
-RESULT_COLS = ['schema','key','config_id','manifest'] + [f.name for f in fields(Config)] + ['ratio','fast_path','seconds'] + METRIC_COLS + ['history','version']
+RESULT_COLS = (['schema','key','config_id','manifest'] + [f.name for f in fields(Config)] + ['ratio','fast_path','seconds'] + METRIC_COLS
+               + ['balanced_accuracy','ece','brier','posthoc','history','version'])
 
 class Experiment(NamedTuple):
     "What the engine needs of one kind of config: how to run one, its data's default, its split's fingerprint, its results format"
@@ -248,7 +259,7 @@ def append_result(results, row:dict, probs:pd.DataFrame=None) -> None:
         os.fsync(fd)
     finally: os.close(fd)                              # closing releases the lock
 
-TEXT_COLS = {'key', 'manifest', 'train', 'valid', 'test', 'history', 'metrics', 'majority', 'minority', 'groups'}   # read as strings
+TEXT_COLS = {'key', 'manifest', 'train', 'valid', 'test', 'history', 'metrics', 'majority', 'minority', 'groups', 'remedy', 'posthoc'}   # read as strings
 
 def _format(schema:str):
     "The columns and schema of results rows of format `schema`"

@@ -17,7 +17,8 @@ from .core import FinalBNError
 
 # %% auto #0
 __all__ = ['TIMM_ARCHS', 'LOCAL_ARCHS', 'FinalBN', 'bn_head', 'cache_dir', 'efficientnet_lite0_weights', 'simple_cnn', 'get_arch',
-           'arch_name', 'arch_stats', 'body_features', 'finalbn_learner', 'find_final_bn', 'remove_final_bn']
+           'arch_name', 'arch_stats', 'body_features', 'BodyBnFreeze', 'finalbn_learner', 'find_final_bn',
+           'remove_final_bn']
 
 # %% ../nbs/02_model.ipynb #1f70b05d
 class FinalBN(nn.BatchNorm1d):
@@ -25,7 +26,7 @@ class FinalBN(nn.BatchNorm1d):
     def __init__(self, n_out:int, momentum:float=0.01, **kwargs): super().__init__(n_out, momentum=momentum, **kwargs)
 
 # %% ../nbs/02_model.ipynb #71d220a8
-def bn_head(nf:int, n_out:int, final_bn:bool=True, momentum:float=0.01, bias:bool=False, selu:bool=False, **kwargs) -> nn.Sequential:
+def bn_head(nf:int, n_out:int, final_bn:bool=True, momentum:float=0.01, bias:bool=False, selu:bool=False, affine:bool=True, **kwargs) -> nn.Sequential:
     "`create_head(nf, n_out, **kwargs)` followed, if `final_bn`, by a `FinalBN` with `momentum` over the logits (or, if `selu`, a SELU)"
     if kwargs.get('y_range') is not None: raise FinalBNError("bn_head is a classification head: y_range is not supported")
     if final_bn and selu: raise FinalBNError("selu takes the final BN's place: pass final_bn=False with selu=True")
@@ -33,7 +34,7 @@ def bn_head(nf:int, n_out:int, final_bn:bool=True, momentum:float=0.01, bias:boo
     if bias:                                          # fastai's last Linear follows a BN and has no bias: give it one
         lin = head[-1]
         lin.bias = nn.Parameter(torch.zeros(n_out))
-    if final_bn: head.append(FinalBN(n_out, momentum=momentum))
+    if final_bn: head.append(FinalBN(n_out, momentum=momentum, affine=affine))
     if selu: head.append(nn.SELU())
     return head
 
@@ -97,15 +98,27 @@ def body_features(arch) -> int:
     return num_features_model(body)
 
 # %% ../nbs/02_model.ipynb #461de0c6
+def _bn_eval(m:nn.Module):
+    "fastai's `set_bn_eval`, passing over BN layers without parameters (they have nothing frozen to keep)"
+    for l in m.children():
+        ps = list(l.parameters(recurse=False))
+        if isinstance(l, nn.modules.batchnorm._BatchNorm) and ps and not ps[0].requires_grad: l.eval()
+        _bn_eval(l)
+
+class BodyBnFreeze(BnFreeze):
+    "fastai's `BnFreeze`: the frozen BN layers use their running statistics while training; a BN without affine parameters keeps training"
+    def before_train(self): _bn_eval(self.model)
+
+# %% ../nbs/02_model.ipynb #1c184c72
 def finalbn_learner(dls, arch='resnet34', final_bn:bool=True, pretrained:bool=True, unfreeze_bn:bool=False,
                     momentum:float=0.01, metrics=None, cbs=None, n_out:int=None, lin_ftrs=None, ps=0.5,
-                    bias:bool=False, selu:bool=False, **kwargs) -> Learner:
+                    bias:bool=False, selu:bool=False, affine:bool=True, **kwargs) -> Learner:
     "`vision_learner` on `dls` with `bn_head` (and the final BN if `final_bn`); a frozen body's BN layers train only if `unfreeze_bn`"
     arch = get_arch(arch)
     n_out = n_out or get_c(dls)
-    head = bn_head(body_features(arch), n_out, final_bn=final_bn, momentum=momentum, lin_ftrs=lin_ftrs, ps=ps, bias=bias, selu=selu)
+    head = bn_head(body_features(arch), n_out, final_bn=final_bn, momentum=momentum, lin_ftrs=lin_ftrs, ps=ps, bias=bias, selu=selu, affine=affine)
     if metrics is None: metrics = [accuracy, F1Score()] if n_out==2 else [accuracy]
-    cbs = L(cbs) + ([] if unfreeze_bn else [BnFreeze()])
+    cbs = L(cbs) + ([] if unfreeze_bn else [BodyBnFreeze()])
     norms = [t for t in dls.after_batch.fs if isinstance(t, Normalize)]
     if pretrained and norms and not torch.allclose(norms[0].mean.flatten().cpu(), torch.tensor(arch_stats(arch)[0])):
         raise FinalBNError(f"the DataLoaders are normalised for another body than {arch_name(arch)}: "

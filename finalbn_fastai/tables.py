@@ -12,11 +12,13 @@ import finalbn_fastai
 from .core import FinalBNError
 from .data import LABELS
 from .experiments import Config, SWITCHES, config_id, RESULT_COLS
+from .remedies import paired_comparison
 
 # %% auto #0
-__all__ = ['PAPER_DIR', 'SETTING', 'T42', 'T46', 'SCALES', 'paper_table', 'long_f1', 'beside', 'one_setting', 'fake_results',
-           'table_4_2', 'table_4_6', 'table_4_4', 'table_4_3', 'fig_4_3', 'switch_gains', 'fig_4_5', 'fig_4_6',
-           'fig_4_7', 'study_scale', 'results_path']
+__all__ = ['PAPER_DIR', 'SETTING', 'T42', 'T46', 'SCALES', 'REMEDY_VARIANTS', 'POSTHOC', 'REMEDY_METRICS', 'paper_table',
+           'long_f1', 'beside', 'one_setting', 'fake_results', 'table_4_2', 'table_4_6', 'table_4_4', 'table_4_3',
+           'fig_4_3', 'switch_gains', 'fig_4_5', 'fig_4_6', 'fig_4_7', 'study_scale', 'results_path', 'remedy_grid',
+           'remedy_long', 'remedies_table']
 
 # %% ../nbs/07_tables.ipynb #f86fc9e3
 PAPER_DIR = Path(finalbn_fastai.__file__).resolve().parents[1]/'data'/'paper'
@@ -235,3 +237,52 @@ def results_path(name:str, scale:str=None) -> Path:
     scale = scale or study_scale()
     if scale=='test': return Path(tempfile.mkdtemp(prefix=f'finalbn_{name}_'))/'results.csv'
     return Path('results')/f'{scale}.csv'
+
+# %% ../nbs/07_tables.ipynb #c2105852
+REMEDY_VARIANTS = [('final BN', {}), ('none', dict(final_bn=False)), ('weighted loss', dict(final_bn=False, weighted_loss=True)),
+    ('focal loss', dict(final_bn=False, remedy='focal')), ('class-balanced', dict(final_bn=False, remedy='cb')),
+    ('logit-adjusted loss', dict(final_bn=False, remedy='la')), ('LDAM-DRW', dict(final_bn=False, remedy='ldam')),
+    ('label smoothing', dict(final_bn=False, remedy='ls')), ('re-sampling', dict(final_bn=False, remedy='resample')),
+    ('final BN, no affine', dict(final_affine=False)), ('final BN, momentum 0.1', dict(momentum=0.1)),
+    ('final BN + weighted loss', dict(weighted_loss=True)), ('final BN + focal loss', dict(remedy='focal')),
+    ('final BN + class-balanced', dict(remedy='cb')), ('final BN + logit-adjusted loss', dict(remedy='la')),
+    ('final BN + LDAM-DRW', dict(remedy='ldam')), ('final BN + label smoothing', dict(remedy='ls')), ('final BN + re-sampling', dict(remedy='resample'))]
+POSTHOC = {'posthoc_la': 'post-hoc logit adjustment', 'threshold': 'tuned threshold', 'temperature': 'temperature scaling'}
+_VKEYS = ['final_bn', 'weighted_loss', 'remedy', 'final_affine', 'momentum']
+
+def remedy_grid(base:Config=None) -> list[Config]:
+    "The configs of the remedies comparison: each of `REMEDY_VARIANTS` applied to `base` (the final BN, no remedy)"
+    base = (base or Config()).replace(final_bn=True, weighted_loss=False, remedy='', final_affine=True, momentum=0.01)
+    return [base.replace(**ch) for _,ch in REMEDY_VARIANTS]
+
+def _variant(r) -> str|None:
+    ref = {k: v for k,v in zip(_VKEYS, (True, False, '', True, 0.01))}
+    for lbl,ch in REMEDY_VARIANTS:
+        want = {**ref, **ch}
+        if all((str(r[k]) if k=='remedy' else (bool(r[k]) if k in ('final_bn','weighted_loss','final_affine') else float(r[k]))) == want[k] for k in _VKEYS): return lbl
+    return None
+
+REMEDY_METRICS = ['unhealthy_f1', 'healthy_f1', 'balanced_accuracy', 'ece', 'brier']
+
+def remedy_long(res:pd.DataFrame) -> pd.DataFrame:
+    "One row per run and remedy (after-training ones included for the runs without and with the final BN): plant, train, seed and the metrics"
+    rows = []
+    for r in res.to_dict('records'):
+        lbl = _variant(r)
+        if lbl is None: continue
+        post = json.loads(r['posthoc']) if isinstance(r.get('posthoc'), str) and r['posthoc'] else {}
+        key = dict(plant=r['plant'], train=str(r['train']), seed=r['seed'])
+        rows.append({**key, 'remedy': lbl, **{m: r[m] for m in REMEDY_METRICS}})
+        if lbl in ('none', 'final BN'):
+            for k,name in POSTHOC.items():
+                if k in post: rows.append({**key, 'remedy': name if lbl=='none' else f'final BN + {name}', **{m: post[k][m] for m in REMEDY_METRICS}})
+    return pd.DataFrame(rows, columns=['plant','train','seed','remedy'] + REMEDY_METRICS)
+
+def remedies_table(res:pd.DataFrame, metric:str='unhealthy_f1') -> pd.DataFrame:
+    "Per plant and training count: each remedy's mean metrics and its paired comparison with the final BN on `metric`"
+    lg,out = remedy_long(res),{}
+    for (plant,train),g in lg.groupby(['plant','train']):
+        t = paired_comparison(g, metric, 'final BN')
+        means = g.groupby('remedy')[[m for m in REMEDY_METRICS if m != metric]].mean()
+        out[(plant, train)] = t.join(means).sort_values('mean', ascending=False)
+    return pd.concat(out, names=['plant','train','remedy'])

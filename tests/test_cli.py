@@ -165,3 +165,14 @@ def test_mnist_bad_input(tmp_path, capsys):
     assert not (tmp_path/'r.csv').exists()
     assert main(['mnist', '4.7', '--data', tmp_path, '--results', tmp_path/'r.csv']) == 2
     assert 'holds neither' in capsys.readouterr().err
+
+def test_remedies_sweep_and_table(fake, tmp_path, capsys):
+    res = tmp_path/'rem.csv'
+    assert main(['sweep', '--grid', 'remedies', '--data', fake, '--arch', 'efficientnet_lite0', '--size', '32', '--epochs', '2',
+                 '--bs', '8', '--train', '20,4', '--valid', '5,2', '--test', '10,6', '--seeds', '2', '--results', res]) == 0
+    assert 'remedies sweep: 36 run(s) (18 configuration(s) x 2 seed(s))' in capsys.readouterr().out
+    rows = pd.read_csv(res, keep_default_na=False)
+    assert len(rows) == 36 and set(rows.remedy) == {'', 'focal', 'cb', 'la', 'ldam', 'ls', 'resample'}
+    assert main(['table', 'remedies', '--results', res]) == 0
+    out = capsys.readouterr().out
+    for name in ('final BN + LDAM-DRW', 'tuned threshold', 'temperature scaling', 'p_holm'): assert name in out, name
