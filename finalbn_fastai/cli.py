@@ -125,7 +125,7 @@ def _inside_parser(prog, doc):
     p.add_argument('--watch', type=int, default=3, help='test leaves (unhealthy first) whose Grad-CAM maps are recorded every epoch (default: 3)')
     return p
 
-def mnist(name:str,                  # the table to run: 4.7 (digit settings, simple CNN) or 4.8 (activation x loss x BN, one hidden layer)
+def mnist(name:str,                  # what to run: 4.7 (digit settings, simple CNN), 4.8 (activation x loss x BN, one hidden layer) or remedies (3 vs 8, simple CNN)
           results:str='mnist.csv',    # results CSV of MNIST runs: one row per finished run, appended; resumable
           seeds:int=10,               # seeds per configuration (the paper: 10)
           epochs:int=None,            # epochs per run (default: 20 for Table 4.7, 100 for Table 4.8)
@@ -134,19 +134,22 @@ def mnist(name:str,                  # the table to run: 4.7 (digit settings, si
           model:str=None,             # cnn or mlp (default: cnn for Table 4.7, mlp for Table 4.8)
           data:str=None,              # MNIST folder: IDX files or fastai's mnist_png (default: ../shared/data/mnist or $FINALBN_DATA/mnist)
          ):
-    "Run the MNIST sweep of Table 4.7 or 4.8 (resumable) and print the table beside the paper's"
-    if name not in ('4.7', '4.8'): raise FinalBNError(f"unknown MNIST table {name!r}; choose 4.7 or 4.8")
+    "Run the MNIST sweep of Table 4.7 or 4.8 (resumable) and print the table beside the paper's, or the remedies comparison on 3 vs 8"
+    if name not in ('4.7', '4.8', 'remedies'): raise FinalBNError(f"unknown MNIST sweep {name!r}; choose 4.7, 4.8 or remedies")
     if seeds < 1: raise FinalBNError(f"--seeds must be at least 1, got {seeds}")
     import pandas as pd
     from .mnist import MNIST_SCALES, table_4_7_configs, table_4_8_configs, table_4_7, table_4_8
-    from .experiments import sweep
-    key = 't47' if name=='4.7' else 't48'
+    from .experiments import sweep, with_seeds
+    from .tables import remedy_grid, remedies_table
+    key = 't48' if name=='4.8' else 't47'
     base = MNIST_SCALES['paper'][key]
     base = base.replace(**{k: v for k,v in dict(epochs=epochs, ratio=ratio, n_majority=n_majority, model=model).items() if v is not None})
-    configs = (table_4_7_configs if name=='4.7' else table_4_8_configs)(base, seeds)
-    print(f"Table {name}: {len(configs)} run(s) ({base.model}, ratio {base.ratio}, {base.n_majority} per majority digit, {base.epochs} epochs) into {results}")
+    if name == 'remedies': configs = with_seeds(remedy_grid(base.replace(majority='8', minority='3')), seeds)
+    else: configs = (table_4_7_configs if name=='4.7' else table_4_8_configs)(base, seeds)
+    print(f"{'Table '+name if name!='remedies' else 'Remedies'}: {len(configs)} run(s) ({base.model}, ratio {base.ratio}, "
+          f"{base.n_majority} per majority digit, {base.epochs} epochs) into {results}")
     res = sweep(configs, results, data)
-    t = (table_4_7 if name=='4.7' else table_4_8)(res)
+    t = {'4.7': table_4_7, '4.8': table_4_8, 'remedies': remedies_table}[name](res)
     with pd.option_context('display.width', 250, 'display.max_columns', 50): print(t.round(3).to_string())
 
 TABLES = ['4.2','4.3','4.4','4.6','4.7','4.8','fig4.3','fig4.5','fig4.6','fig4.7','remedies']
@@ -161,10 +164,15 @@ def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6, 4.7, 4.8 (tabl
     import pandas as pd
     from . import tables as T
     from .experiments import load_results
+    from . import mnist as M
     if name in ('4.7', '4.8'):
-        from . import mnist as M
         res = load_results(results, M.MnistConfig)
         T = M
+    elif name == 'remedies':                              # the comparison on PlantVillage or on MNIST
+        try: res = load_results(results)
+        except FinalBNError as e:
+            try: res = load_results(results, M.MnistConfig)
+            except FinalBNError: raise e from None
     else: res = load_results(results)
     if not len(res): raise FinalBNError(f"{results} holds no finished runs yet")
     if name.startswith('fig'):

@@ -19,12 +19,14 @@ from .core import FinalBNError, shared_data
 from .model import FinalBN
 from .evaluation import class_metrics
 from .experiments import RunResult, Experiment, EXPERIMENTS
+from .training import class_weights
+from .remedies import check_remedy, remedy_loss, resample_train, posthoc_scores, _score
 
 # %% auto #0
-__all__ = ['MNIST_SCHEMA', 'MNIST_STATS', 'MNIST_COLS', 'TABLE_4_7', 'TABLE_4_8', 'SETUP', 'MNIST_SCALES', 'read_idx',
-           'mnist_path', 'mnist_arrays', 'get_mnist', 'digit_split', 'mnist_model', 'OutputLoss', 'MnistConfig',
-           'mnist_split', 'mnist_learner', 'run_mnist', 'table_4_7_configs', 'table_4_8_configs', 'table_4_7',
-           'table_4_8']
+__all__ = ['MNIST_SCHEMA', 'MNIST_ADDED', 'MNIST_STATS', 'MNIST_COLS', 'TABLE_4_7', 'TABLE_4_8', 'SETUP', 'MNIST_SCALES',
+           'read_idx', 'mnist_path', 'mnist_arrays', 'get_mnist', 'digit_split', 'mnist_model', 'OutputLoss',
+           'MnistConfig', 'mnist_split', 'train_counts', 'mnist_learner', 'run_mnist', 'table_4_7_configs',
+           'table_4_8_configs', 'table_4_7', 'table_4_8']
 
 # %% ../nbs/19_mnist.ipynb #8ddb940d
 def read_idx(fn) -> np.ndarray:
@@ -112,13 +114,13 @@ def digit_split(arrays:dict, majority='8', minority='3', ratio:float=0.1, n_majo
     return pd.concat(rows, ignore_index=True)
 
 # %% ../nbs/19_mnist.ipynb #124d36a5
-def mnist_model(model:str='cnn', n_out:int=2, first_bn:bool=False, final_bn:bool=True, n_hidden:int=128, momentum:float=0.01) -> nn.Sequential:
+def mnist_model(model:str='cnn', n_out:int=2, first_bn:bool=False, final_bn:bool=True, n_hidden:int=128, momentum:float=0.01, affine:bool=True) -> nn.Sequential:
     "'cnn' (five convolutions) or 'mlp' (no convolutions), then a hidden layer of `n_hidden` [+ BN], the outputs [+ `FinalBN`]"
     if model not in ('cnn', 'mlp'): raise FinalBNError(f"model must be 'cnn' or 'mlp', got {model!r}")
     body = [SimpleCNN((1, 16, 32, 64, 64, 64), bn=False)] if model=='cnn' else [nn.Flatten()]
     n_in = 64 if model=='cnn' else 28*28
     return nn.Sequential(*body, nn.Linear(n_in, n_hidden), nn.ReLU(), *([nn.BatchNorm1d(n_hidden)] if first_bn else []),
-                         nn.Linear(n_hidden, n_out), *([FinalBN(n_out, momentum=momentum)] if final_bn else []))
+                         nn.Linear(n_hidden, n_out), *([FinalBN(n_out, momentum=momentum, affine=affine)] if final_bn else []))
 
 # %% ../nbs/19_mnist.ipynb #0efd7cbb
 class OutputLoss(nn.Module):
@@ -139,7 +141,8 @@ class OutputLoss(nn.Module):
     def decodes(self, z): return z.argmax(1)
 
 # %% ../nbs/19_mnist.ipynb #a832e305
-MNIST_SCHEMA = 'finalbn-mnist-1'
+MNIST_SCHEMA = 'finalbn-mnist-2'
+MNIST_ADDED = {'weighted_loss': False, 'remedy': '', 'final_affine': True}   # fields added after the first results: in the key only when set
 MNIST_STATS = (0.1307, 0.3081)
 
 @dataclass(frozen=True)
@@ -161,6 +164,9 @@ class MnistConfig:
     lr:float=3e-3                # peak learning rate
     momentum:float=0.01          # momentum of the final BN's running statistics
     seed:int=0                   # seed of the draw and of the training
+    weighted_loss:bool=False     # cross-entropy weighted by the inverse class counts of the training digits
+    remedy:str=''                # another remedy for imbalance: focal, cb, la, ldam, ls or resample (see the remedies notebook)
+    final_affine:bool=True       # the final BN's learnable scale and shift; off: normalisation only
 
     def __post_init__(self):
         for f in ('majority', 'minority'): object.__setattr__(self, f, ','.join(map(str, _digits(getattr(self, f)))))
@@ -169,13 +175,22 @@ class MnistConfig:
             if f.type=='float': object.__setattr__(self, f.name, float(v))
             elif f.type=='int' and (isinstance(v, bool) or not isinstance(v, int)): raise FinalBNError(f"MnistConfig.{f.name} must be a int, got {v!r}")
         OutputLoss(self.activation, self.loss); mnist_model(self.model)          # bad names fail now
+        check_remedy(self.remedy, self.weighted_loss)
+        if self.reweights and (self.activation, self.loss) != ('softmax', 'cce'):
+            raise FinalBNError("the weighted and remedy losses are for softmax with CCE: pass activation='softmax', loss='cce'")
         if self.epochs < 1 or self.bs < 1 or self.n_majority < 1 or self.n_test < 1: raise FinalBNError("epochs, bs, n_majority and n_test must be at least 1")
 
     @property
-    def key(self) -> str: return hashlib.sha1(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+    def key(self) -> str:
+        d = {k:v for k,v in asdict(self).items() if not (k in MNIST_ADDED and v == MNIST_ADDED[k])}
+        return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+    @property
+    def reweights(self) -> bool: return self.weighted_loss or self.remedy not in ('', 'resample')   # the loss is not `OutputLoss`
     def replace(self, **kwargs) -> MnistConfig: return dataclasses.replace(self, **kwargs)
     @property
     def classes(self) -> list[str]: return [str(d) for d in sorted(_digits(self.majority) + _digits(self.minority))]
+    @property
+    def roles(self) -> list[str]: return ['minority' if int(c) in _digits(self.minority) else 'majority' for c in self.classes]
 
 # %% ../nbs/19_mnist.ipynb #a52c8af0
 def mnist_split(cfg:MnistConfig, data=None) -> pd.DataFrame:
@@ -186,15 +201,22 @@ def _tensors(arrays, rows, classes):
     x = torch.from_numpy(np.stack([arrays[s][0][i] for s,i in zip(rows.source, rows['index'])])).float()[:, None]/255
     return (x - MNIST_STATS[0])/MNIST_STATS[1], torch.tensor([classes.index(l) for l in rows.label])
 
+def train_counts(split:pd.DataFrame, classes) -> list[int]:
+    "Training images per class of `split`, in the order of `classes`"
+    return [int(((split.split=='train') & (split.label==c)).sum()) for c in classes]
+
 def mnist_learner(cfg:MnistConfig, split:pd.DataFrame, data=None) -> Learner:
     "A fastai `Learner` for `cfg` on the digits of `split`: train, valid, and the test set as the third loader"
     arrays,classes = mnist_arrays(data),cfg.classes
+    loss = (remedy_loss(cfg.remedy, train_counts(split, classes), class_weights(split, classes) if cfg.weighted_loss else None)[0]
+            if cfg.reweights else OutputLoss(cfg.activation, cfg.loss))
     ds = {s: TensorDataset(*_tensors(arrays, split[split.split==s], classes)) for s in ('train','valid','test')}
     dls = DataLoaders.from_dsets(ds['train'], ds['valid'], bs=cfg.bs, num_workers=0)
     dls.loaders.append(DataLoader(ds['test'], bs=256, shuffle=False, drop_last=False, num_workers=0))
     dls.vocab = classes
-    return Learner(dls, mnist_model(cfg.model, len(classes), cfg.first_bn, cfg.final_bn, momentum=cfg.momentum),
-                   loss_func=OutputLoss(cfg.activation, cfg.loss))
+    if cfg.remedy == 'resample': resample_train(dls)
+    return Learner(dls, mnist_model(cfg.model, len(classes), cfg.first_bn, cfg.final_bn, momentum=cfg.momentum, affine=cfg.final_affine),
+                   loss_func=loss)
 
 def _hash_split(split:pd.DataFrame, data) -> str:
     "A fingerprint of the digits a run uses: which images, in which split, of which copy of MNIST (its labels' bytes)"
@@ -207,19 +229,26 @@ def run_mnist(cfg:MnistConfig, data=None, parent=None, cbs=None) -> RunResult:
     split = mnist_split(cfg, data)
     set_seed(cfg.seed, reproducible=True)
     learn = mnist_learner(cfg, split, data)
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(cfg.epochs, cfg.lr, cbs=L(cbs))
+    counts = train_counts(split, cfg.classes)
+    rcbs = remedy_loss(cfg.remedy, counts)[1]                # LDAM's deferred re-weighting
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(cfg.epochs, cfg.lr, cbs=[*rcbs, *L(cbs)])
     with learn.no_bar(): probs,targs = learn.get_preds(dl=learn.dls[2])
+    soft = cfg.activation == 'softmax'
+    sc = _score(probs, targs, classes=cfg.classes) if soft else dict(balanced_accuracy=np.nan, ece=np.nan, brier=np.nan)
+    post = posthoc_scores(learn, counts, cfg.roles, minority=cfg.roles.index('minority')) if soft and len(cfg.classes)==2 else {}
     m = class_metrics(targs.numpy(), probs.numpy(), cfg.classes)
     maj,mino = [str(d) for d in _digits(cfg.majority)],[str(d) for d in _digits(cfg.minority)]
     out = pd.DataFrame({'item': split[split.split=='test']['index'].to_numpy(), 'target': np.array(cfg.classes)[targs.numpy()],
                         'pred': np.array(cfg.classes)[probs.argmax(1).numpy()], **{f'p_{c}': probs[:,i].numpy() for i,c in enumerate(cfg.classes)}})
     row = {'schema': MNIST_SCHEMA, 'key': cfg.key, 'manifest': _hash_split(split, data), **asdict(cfg), 'seconds': round(time.time()-t0, 3),
            'minority_f1': float(m.f1[mino].mean()), 'majority_f1': float(m.f1[maj].mean()),
+           **{k: sc[k] for k in ('balanced_accuracy','ece','brier')}, 'posthoc': json.dumps(post) if post else '',
            'metrics': json.dumps({c: {k: float(m.loc[c, k]) for k in ('precision','recall','f1')} for c in m.index}),
            'version': finalbn_fastai.__version__}
     return RunResult(row, out, learn)
 
-MNIST_COLS = ['schema','key','manifest'] + [f.name for f in fields(MnistConfig)] + ['seconds','minority_f1','majority_f1','metrics','version']
+MNIST_COLS = (['schema','key','manifest'] + [f.name for f in fields(MnistConfig)]
+              + ['seconds','minority_f1','majority_f1','balanced_accuracy','ece','brier','posthoc','metrics','version'])
 EXPERIMENTS[MnistConfig] = Experiment(run_mnist, mnist_path, lambda c,data: _hash_split(mnist_split(c, data), data), MNIST_SCHEMA, MNIST_COLS)
 
 # %% ../nbs/19_mnist.ipynb #8d99c0a2

@@ -262,27 +262,37 @@ def _variant(r) -> str|None:
         if all((str(r[k]) if k=='remedy' else (bool(r[k]) if k in ('final_bn','weighted_loss','final_affine') else float(r[k]))) == want[k] for k in _VKEYS): return lbl
     return None
 
-REMEDY_METRICS = ['unhealthy_f1', 'healthy_f1', 'balanced_accuracy', 'ece', 'brier']
+REMEDY_METRICS = ['minority_f1', 'majority_f1', 'balanced_accuracy', 'ece', 'brier']
+_ROLES = {'unhealthy_f1': 'minority_f1', 'healthy_f1': 'majority_f1'}   # PlantVillage's classes, as roles
+
+def _setting(r) -> dict:
+    "Where a run of the comparison belongs: its data (plant, or MNIST digits) and its imbalance (training counts, or ratio)"
+    if 'plant' in r: return dict(data=r['plant'], imbalance=str(r['train']))
+    return dict(data=f"MNIST {r['minority']} vs {r['majority']}", imbalance=f"ratio {r['ratio']:g}")
 
 def remedy_long(res:pd.DataFrame) -> pd.DataFrame:
-    "One row per run and remedy (after-training ones included for the runs without and with the final BN): plant, train, seed and the metrics"
+    "One row per run and remedy (after-training ones included for the runs without and with the final BN): data, imbalance, seed and the metrics"
     rows = []
     for r in res.to_dict('records'):
         lbl = _variant(r)
         if lbl is None: continue
+        r = {_ROLES.get(k, k): v for k,v in r.items()}
         post = json.loads(r['posthoc']) if isinstance(r.get('posthoc'), str) and r['posthoc'] else {}
-        key = dict(plant=r['plant'], train=str(r['train']), seed=r['seed'])
+        key = {**_setting(r), 'seed': r['seed']}
         rows.append({**key, 'remedy': lbl, **{m: r[m] for m in REMEDY_METRICS}})
         if lbl in ('none', 'final BN'):
             for k,name in POSTHOC.items():
-                if k in post: rows.append({**key, 'remedy': name if lbl=='none' else f'final BN + {name}', **{m: post[k][m] for m in REMEDY_METRICS}})
-    return pd.DataFrame(rows, columns=['plant','train','seed','remedy'] + REMEDY_METRICS)
+                if k not in post: continue
+                p = {_ROLES.get(m, m): v for m,v in post[k].items()}
+                rows.append({**key, 'remedy': name if lbl=='none' else f'final BN + {name}', **{m: p[m] for m in REMEDY_METRICS}})
+    return pd.DataFrame(rows, columns=['data','imbalance','seed','remedy'] + REMEDY_METRICS)
 
-def remedies_table(res:pd.DataFrame, metric:str='unhealthy_f1') -> pd.DataFrame:
-    "Per plant and training count: each remedy's mean metrics and its paired comparison with the final BN on `metric`"
+def remedies_table(res:pd.DataFrame, metric:str='minority_f1') -> pd.DataFrame:
+    "Per data set and imbalance: each remedy's mean metrics and its paired comparison with the final BN on `metric`"
     lg,out = remedy_long(res),{}
-    for (plant,train),g in lg.groupby(['plant','train']):
+    for (data,imb),g in lg.groupby(['data','imbalance']):
         t = paired_comparison(g, metric, 'final BN')
         means = g.groupby('remedy')[[m for m in REMEDY_METRICS if m != metric]].mean()
-        out[(plant, train)] = t.join(means).sort_values('mean', ascending=False)
-    return pd.concat(out, names=['plant','train','remedy'])
+        out[(data, imb)] = t.join(means).sort_values('mean', ascending=False)
+    if not out: return pd.DataFrame()
+    return pd.concat(out, names=['data','imbalance','remedy'])

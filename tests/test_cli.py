@@ -159,7 +159,7 @@ def test_mnist_table_4_8_and_resume(mnist, tmp_path, capsys):
 
 def test_mnist_bad_input(tmp_path, capsys):
     assert main(['mnist', '4.9']) == 2
-    assert "unknown MNIST table '4.9'" in capsys.readouterr().err
+    assert "unknown MNIST sweep '4.9'" in capsys.readouterr().err
     assert main(['mnist', '4.8', '--model', 'resnet', '--results', tmp_path/'r.csv']) == 2
     assert "model must be 'cnn' or 'mlp'" in capsys.readouterr().err
     assert not (tmp_path/'r.csv').exists()
@@ -176,3 +176,14 @@ def test_remedies_sweep_and_table(fake, tmp_path, capsys):
     assert main(['table', 'remedies', '--results', res]) == 0
     out = capsys.readouterr().out
     for name in ('final BN + LDAM-DRW', 'tuned threshold', 'temperature scaling', 'p_holm'): assert name in out, name
+
+def test_mnist_remedies_sweep_and_table(mnist, tmp_path, capsys):
+    res = tmp_path/'mrem.csv'
+    assert main(['mnist', 'remedies', '--seeds', '2', '--epochs', '1', '--n-majority', '100', '--ratio', '0.05', '--results', res]) == 0
+    out = capsys.readouterr().out
+    assert 'Remedies: 36 run(s) (cnn, ratio 0.05, 100 per majority digit, 1 epochs)' in out and 'MNIST 3 vs 8' in out
+    rows = pd.read_csv(res, keep_default_na=False)
+    assert len(rows) == 36 and set(rows.remedy) == {'', 'focal', 'cb', 'la', 'ldam', 'ls', 'resample'} and set(rows.minority.astype(str)) == {'3'}
+    assert main(['table', 'remedies', '--results', res]) == 0       # the table finds an MNIST results file by itself
+    out = capsys.readouterr().out
+    for name in ('ratio 0.05', 'final BN, no affine', 'post-hoc logit adjustment', 'p_holm'): assert name in out, name
