@@ -48,6 +48,7 @@ def test_no_errors_no_tracebacks_no_cdn(site):
         assert '{target=' not in h, p.name                                       # Pandoc attributes applied, not shown
         assert 'application/vnd.jupyter.error' not in h and 'jp-OutputArea-output jp-error' not in h, p.name
         assert not re.search(r'<(script|link|img|iframe)[^>]+(src|href)="(https?:)?//', h), f"{p.name} loads something from the network"
+        assert '\r' not in h and not re.search(r'\| 0\.00% \[0/', h), f"{p.name} shows a progress bar's every state"   # a terminal's view
     for nb in (ROOT/'nbs').glob('*.ipynb'):                                       # and no notebook carries an error output
         cells = json.loads(nb.read_text())['cells']
         assert not any(o.get('output_type') == 'error' for c in cells for o in c.get('outputs', [])), nb.name

@@ -57,6 +57,10 @@ def _directives(src:str) -> tuple[dict, str]:
         k,_,v = lines.pop(0)[2:].partition(':'); d[k.strip()] = v.strip().lower()
     return d, '\n'.join(lines)
 
+def _as_terminal(text:str) -> str:
+    "A stream as a terminal leaves it: each carriage return overwrites its line (fastprogress's bars keep their last state only)"
+    return '\n'.join(line.rstrip('\r').rsplit('\r', 1)[-1] for line in text.split('\n'))
+
 def apply_directives(nb):
     "What Quarto would do with the directives nbdev leaves in the processed notebooks: echo, output and include"
     fm,cells = frontmatter(nb),[]
@@ -71,6 +75,8 @@ def apply_directives(nb):
         d,c.source = _directives(c.source)
         if d.get('include') == 'false': continue
         if d.get('output') == 'false': c.outputs = []
+        for o in c.outputs:
+            if o.output_type == 'stream': o.text = _as_terminal(o.text)
         if d.get('echo') == 'false': c.metadata.setdefault('tags', []).append('hide-input')
         cells.append(c)
     nb.cells = cells
