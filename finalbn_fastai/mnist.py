@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from torch import nn
 from torch.utils.data import TensorDataset
 from PIL import Image
-from fastai.basics import DataLoaders, DataLoader, Learner, set_seed, untar_data, URLs, L
+from fastai.basics import DataLoaders, DataLoader, TfmdDL, Learner, Callback, CancelValidException, set_seed, untar_data, URLs, L
 from fastai.layers import SimpleCNN
 import finalbn_fastai
 from .core import FinalBNError, shared_data
@@ -25,8 +25,8 @@ from .remedies import check_remedy, remedy_loss, resample_train, posthoc_scores,
 # %% auto #0
 __all__ = ['MNIST_SCHEMA', 'MNIST_ADDED', 'MNIST_STATS', 'MNIST_COLS', 'TABLE_4_7', 'TABLE_4_8', 'SETUP', 'MNIST_SCALES',
            'read_idx', 'mnist_path', 'mnist_arrays', 'get_mnist', 'digit_split', 'mnist_model', 'OutputLoss',
-           'MnistConfig', 'mnist_split', 'train_counts', 'mnist_learner', 'run_mnist', 'table_4_7_configs',
-           'table_4_8_configs', 'table_4_7', 'table_4_8']
+           'MnistConfig', 'mnist_split', 'train_counts', 'TensorDL', 'mnist_learner', 'SkipValidation', 'run_mnist',
+           'table_4_7_configs', 'table_4_8_configs', 'table_4_7', 'table_4_8']
 
 # %% ../nbs/19_mnist.ipynb #8ddb940d
 def read_idx(fn) -> np.ndarray:
@@ -205,14 +205,23 @@ def train_counts(split:pd.DataFrame, classes) -> list[int]:
     "Training images per class of `split`, in the order of `classes`"
     return [int(((split.split=='train') & (split.label==c)).sum()) for c in classes]
 
+class TensorDL(TfmdDL):
+    "fastai's `TfmdDL` over a `TensorDataset` that indexes each batch at once: the same batches in the same order, without collating digit by digit"
+    def create_batches(self, samps):
+        idxs = torch.tensor(list(samps), dtype=torch.long)
+        for i in range(0, len(idxs), self.bs):
+            b = idxs[i:i+self.bs]
+            if len(b) < self.bs and self.drop_last: break
+            yield self.retain(tuple(t[b] for t in self.dataset.tensors), b)
+
 def mnist_learner(cfg:MnistConfig, split:pd.DataFrame, data=None) -> Learner:
     "A fastai `Learner` for `cfg` on the digits of `split`: train, valid, and the test set as the third loader"
     arrays,classes = mnist_arrays(data),cfg.classes
     loss = (remedy_loss(cfg.remedy, train_counts(split, classes), class_weights(split, classes) if cfg.weighted_loss else None)[0]
             if cfg.reweights else OutputLoss(cfg.activation, cfg.loss))
     ds = {s: TensorDataset(*_tensors(arrays, split[split.split==s], classes)) for s in ('train','valid','test')}
-    dls = DataLoaders.from_dsets(ds['train'], ds['valid'], bs=cfg.bs, num_workers=0)
-    dls.loaders.append(DataLoader(ds['test'], bs=256, shuffle=False, drop_last=False, num_workers=0))
+    dls = DataLoaders.from_dsets(ds['train'], ds['valid'], bs=cfg.bs, num_workers=0, dl_type=TensorDL)
+    dls.loaders.append(TensorDL(ds['test'], bs=256, shuffle=False, drop_last=False, num_workers=0))
     dls.vocab = classes
     if cfg.remedy == 'resample': resample_train(dls)
     return Learner(dls, mnist_model(cfg.model, len(classes), cfg.first_bn, cfg.final_bn, momentum=cfg.momentum, affine=cfg.final_affine),
@@ -223,15 +232,20 @@ def _hash_split(split:pd.DataFrame, data) -> str:
     labels = hashlib.sha1(b''.join(mnist_arrays(data)[s][1].tobytes() for s in ('train','test'))).hexdigest()
     return hashlib.sha1((labels + ''.join(f'{a}:{b}:{c};' for a,b,c in zip(split.split, split.source, split['index']))).encode()).hexdigest()[:16]
 
-def run_mnist(cfg:MnistConfig, data=None, parent=None, cbs=None) -> RunResult:
-    "Train and test one MNIST configuration: the result row, the outputs per test image and the learner"
+class SkipValidation(Callback):
+    "Skip the validation pass after each epoch: nothing of a run reads it (the validation split serves the after-training remedies)"
+    order = -100
+    def before_validate(self): raise CancelValidException()
+
+def run_mnist(cfg:MnistConfig, data=None, parent=None, cbs=None, validate:bool=False) -> RunResult:
+    "Train and test one MNIST configuration: the result row, the outputs per test image and the learner (`validate`: after every epoch too)"
     t0 = time.time()
     split = mnist_split(cfg, data)
     set_seed(cfg.seed, reproducible=True)
     learn = mnist_learner(cfg, split, data)
     counts = train_counts(split, cfg.classes)
     rcbs = remedy_loss(cfg.remedy, counts)[1]                # LDAM's deferred re-weighting
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(cfg.epochs, cfg.lr, cbs=[*rcbs, *L(cbs)])
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(cfg.epochs, cfg.lr, cbs=[*rcbs, *([] if validate else [SkipValidation()]), *L(cbs)])
     with learn.no_bar(): probs,targs = learn.get_preds(dl=learn.dls[2])
     soft = cfg.activation == 'softmax'
     sc = _score(probs, targs, classes=cfg.classes) if soft else dict(balanced_accuracy=np.nan, ece=np.nan, brier=np.nan)
