@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from torch import nn
 from torch.utils.data import TensorDataset
 from PIL import Image
-from fastai.basics import DataLoaders, DataLoader, TfmdDL, Learner, Callback, CancelValidException, set_seed, untar_data, URLs, L
+from fastai.basics import DataLoaders, TfmdDL, Learner, Callback, CancelValidException, set_seed, untar_data, URLs, L
 from fastai.layers import SimpleCNN
 import finalbn_fastai
 from .core import FinalBNError, shared_data
