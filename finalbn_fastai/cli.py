@@ -188,8 +188,9 @@ def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6, 4.7, 4.8 (tabl
         if not len(t): raise FinalBNError(f"{results} holds no runs of the remedies comparison: run finalbn sweep --grid remedies")
     else: t = T.table_4_3(res, plant) if name=='4.3' else getattr(T, 'table_'+name.replace('.','_'))(res)
     with pd.option_context('display.width', 250, 'display.max_columns', 50):
-        print(f"Remedies against the final BN: minority F1 (mean, 95% bootstrap interval over n seeds), paired difference, Wilcoxon p, "
-              f"Holm-corrected; from {results}\n" if name == 'remedies' else f"Table {name}: ours (mean over n runs) beside the paper's; from {results}\n")
+        what = ("Remedies against the final BN: minority F1 (mean, 95% bootstrap interval over n seeds), paired difference, Wilcoxon p, "
+                "Holm-corrected" if name == 'remedies' else f"Table {name}: ours (mean over n runs) beside the paper's")
+        print(f"{what}; from {results}\n")
         print(t.round(4).to_string())
     if out: t.to_csv(out); print(f"written to {out}")
 

@@ -206,13 +206,9 @@ def train_counts(split:pd.DataFrame, classes) -> list[int]:
     return [int(((split.split=='train') & (split.label==c)).sum()) for c in classes]
 
 class TensorDL(TfmdDL):
-    "fastai's `TfmdDL` over a `TensorDataset` that indexes each batch at once: the same batches in the same order, without collating digit by digit"
-    def create_batches(self, samps):
-        idxs = torch.tensor(list(samps), dtype=torch.long)
-        for i in range(0, len(idxs), self.bs):
-            b = idxs[i:i+self.bs]
-            if len(b) < self.bs and self.drop_last: break
-            yield self.retain(tuple(t[b] for t in self.dataset.tensors), b)
+    "fastai's `TfmdDL` over a `TensorDataset` whose items are indices and whose batches index the tensors at once: the same batches, without collating digit by digit"
+    def do_item(self, s): return 0 if s is None else s   # None: fastai's one-item pass that infers types
+    def do_batch(self, b): return tuple(t[torch.as_tensor(b)] for t in self.dataset.tensors)
 
 def mnist_learner(cfg:MnistConfig, split:pd.DataFrame, data=None) -> Learner:
     "A fastai `Learner` for `cfg` on the digits of `split`: train, valid, and the test set as the third loader"

@@ -11,7 +11,7 @@ import yaml
 from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
-from nbconvert.preprocessors import TagRemovePreprocessor
+from nbconvert.preprocessors import TagRemovePreprocessor, CoalesceStreamsPreprocessor
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 from pygments.formatters import HtmlFormatter
 from nbdev.config import get_config
@@ -57,10 +57,6 @@ def _directives(src:str) -> tuple[dict, str]:
         k,_,v = lines.pop(0)[2:].partition(':'); d[k.strip()] = v.strip().lower()
     return d, '\n'.join(lines)
 
-def _as_terminal(text:str) -> str:
-    "A stream as a terminal leaves it: each carriage return overwrites its line (fastprogress's bars keep their last state only)"
-    return '\n'.join(line.rstrip('\r').rsplit('\r', 1)[-1] for line in text.split('\n'))
-
 def apply_directives(nb):
     "What Quarto would do with the directives nbdev leaves in the processed notebooks: echo, output and include"
     fm,cells = frontmatter(nb),[]
@@ -75,8 +71,6 @@ def apply_directives(nb):
         d,c.source = _directives(c.source)
         if d.get('include') == 'false': continue
         if d.get('output') == 'false': c.outputs = []
-        for o in c.outputs:
-            if o.output_type == 'stream': o.text = _as_terminal(o.text)
         if d.get('echo') == 'false': c.metadata.setdefault('tags', []).append('hide-input')
         cells.append(c)
     nb.cells = cells
@@ -117,6 +111,7 @@ def build(out='_docs') -> list[Path]:
     ex = HTMLExporter(template_name='basic')
     ex.exclude_input_prompt = ex.exclude_output_prompt = True
     ex.register_preprocessor(TagRemovePreprocessor(remove_input_tags={'hide-input'}, enabled=True), True)
+    ex.register_preprocessor(CoalesceStreamsPreprocessor(enabled=True), True)   # streams as a terminal leaves them: a progress bar's last state
     written = []
     for f,nb in books.items():
         body,_ = ex.from_notebook_node(apply_directives(nb))
