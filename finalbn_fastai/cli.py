@@ -3,6 +3,7 @@ functions' signatures and comments. Plain glue (no notebook): the work itself li
 from __future__ import annotations
 import sys
 from pathlib import Path
+from fastcore.basics import num_cpus
 from fastcore.script import anno_parser
 from .core import FinalBNError
 
@@ -80,7 +81,8 @@ def sweep_cmd(args:dict):
     "Run a sweep of the study (the paper's grid of switches, the imbalance ratio or the batch size) over seeds; resumable"
     from .experiments import sweep, paper_grid, ratio_sweep, batch_sweep, with_seeds
     from .tables import remedy_grid
-    results,data,grid = args.pop('results'),args.pop('data'),args.pop('grid')
+    results,data,grid,workers = args.pop('results'),args.pop('data'),args.pop('grid'),args.pop('workers')
+    if workers < 1: raise FinalBNError(f"--workers must be at least 1, got {workers}")
     names = [o.strip() for o in args.pop('switches').split(',') if o.strip()]
     unhealthy,batch,seeds = _ints(args.pop('unhealthy'), 'unhealthy'),_ints(args.pop('batch_sizes'), 'batch-sizes'),args.pop('seeds')
     if seeds < 1: raise FinalBNError(f"--seeds must be at least 1, got {seeds}")
@@ -90,7 +92,7 @@ def sweep_cmd(args:dict):
     if not configs: raise FinalBNError(f"the {grid} sweep has no configurations: check --switches, --unhealthy or --batch-sizes")
     configs = with_seeds(configs, range(base.seed, base.seed+seeds))
     print(f"{grid} sweep: {len(configs)} run(s) ({len(configs)//seeds} configuration(s) x {seeds} seed(s)) into {results}")
-    _report(sweep(configs, results, data), results)
+    _report(sweep(configs, results, data, workers=workers), results)
 
 def _sweep_parser(prog, doc):
     p = _config_parser(prog, doc)
@@ -101,6 +103,8 @@ def _sweep_parser(prog, doc):
     p.add_argument('--unhealthy', default=','.join(map(str, range(5,101,5))), help='unhealthy training counts of the ratio sweep (default: 5,10,...,100)')
     p.add_argument('--batch-sizes', dest='batch_sizes', default='16,32,64,128,256', help='batch sizes of the batch sweep (default: 16,32,64,128,256)')
     p.add_argument('--seeds', type=int, default=1, help='seeds per configuration, counting up from --seed (the paper: 10) (default: 1)')
+    p.add_argument('--workers', type=int, default=1, help='runs at once, each in its own process with an equal share of the cores; '
+                   'pays off for small runs (cached features, small images) (default: 1)')
     return p
 
 def inside_cmd(args:dict):
@@ -133,10 +137,13 @@ def mnist(name:str,                  # what to run: 4.7 (digit settings, simple 
           n_majority:int=1000,        # training images per majority digit
           model:str=None,             # cnn or mlp (default: cnn for Table 4.7, mlp for Table 4.8)
           data:str=None,              # MNIST folder: IDX files or fastai's mnist_png (default: ../shared/data/mnist or $FINALBN_DATA/mnist)
+          workers:int=None,           # runs at once, each in its own process on one thread (default: one per core, at most 8); the numbers do not depend on it
          ):
     "Run the MNIST sweep of Table 4.7 or 4.8 (resumable) and print the table beside the paper's, or the remedies comparison on 3 vs 8"
     if name not in ('4.7', '4.8', 'remedies'): raise FinalBNError(f"unknown MNIST sweep {name!r}; choose 4.7, 4.8 or remedies")
     if seeds < 1: raise FinalBNError(f"--seeds must be at least 1, got {seeds}")
+    if workers is None: workers = min(8, num_cpus())
+    if workers < 1: raise FinalBNError(f"--workers must be at least 1, got {workers}")
     import pandas as pd
     from .mnist import MNIST_SCALES, table_4_7_configs, table_4_8_configs, table_4_7, table_4_8
     from .experiments import sweep, with_seeds
@@ -147,8 +154,8 @@ def mnist(name:str,                  # what to run: 4.7 (digit settings, simple 
     if name == 'remedies': configs = with_seeds(remedy_grid(base.replace(majority='8', minority='3')), seeds)
     else: configs = (table_4_7_configs if name=='4.7' else table_4_8_configs)(base, seeds)
     print(f"{'Table '+name if name!='remedies' else 'Remedies'}: {len(configs)} run(s) ({base.model}, ratio {base.ratio}, "
-          f"{base.n_majority} per majority digit, {base.epochs} epochs) into {results}")
-    res = sweep(configs, results, data)
+          f"{base.n_majority} per majority digit, {base.epochs} epochs) into {results}, {workers} at a time")
+    res = sweep(configs, results, data, workers=workers)
     t = {'4.7': table_4_7, '4.8': table_4_8, 'remedies': remedies_table}[name](res)
     with pd.option_context('display.width', 250, 'display.max_columns', 50): print(t.round(3).to_string())
 

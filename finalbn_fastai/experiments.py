@@ -4,13 +4,16 @@
 
 # %% ../nbs/06_experiments.ipynb #7db8ec63
 from __future__ import annotations
-import argparse, csv, dataclasses, fcntl, hashlib, io, itertools, json, os, tempfile, time, warnings
+import argparse, csv, dataclasses, fcntl, hashlib, io, itertools, json, multiprocessing, os, tempfile, threading, time, warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, asdict, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
-import pandas as pd
-from fastprogress.fastprogress import master_bar
+import pandas as pd, torch
+from fastprogress.fastprogress import master_bar, progress_bar
+from fastcore.basics import num_cpus
 from fastai.basics import set_seed, L
 from fastai.callback.mixup import MixUp
 import finalbn_fastai
@@ -292,12 +295,47 @@ def row_config(row) -> Config:
     return Config(**{f.name: (row[f.name].item() if hasattr(row[f.name], 'item') else row[f.name]) for f in fields(Config)})
 
 # %% ../nbs/06_experiments.ipynb #fcd437a5
-def sweep(configs, results, data=None) -> pd.DataFrame:
-    "Run each of `configs` not yet in the results file `results`, appending a row per finished run; return their rows"
+def _run_row(cfg, data):
+    "One run, in a worker process: its row and outputs (the learner stays behind)"
+    r = EXPERIMENTS[type(cfg)].run(cfg, data)
+    return r.row, r.probs
+
+def _watch_parent(ppid:int):
+    while os.getppid() == ppid: time.sleep(1)
+    os._exit(1)                                                      # the sweep is gone (killed): so is this worker
+
+def _start_worker(threads:int):
+    torch.set_num_threads(threads)
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+
+def _run_pool(todo, results, data, workers:int):
+    "Run `todo` in `workers` fresh processes, appending each row as it comes back; on an error keep what is in flight, then raise"
+    ex = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'), initializer=_start_worker,
+                             initargs=(max(1, num_cpus()//workers),))
+    futs,kept = [],set()
+    try:
+        futs = [ex.submit(_run_row, c, data) for c in todo]
+        for f in progress_bar(as_completed(futs), total=len(futs)):
+            append_result(results, *f.result()); kept.add(f)
+    except BaseException as e:
+        for f in futs: f.cancel()                                    # not started: not run
+        for f in futs:
+            if f in kept or f.cancelled(): continue
+            try: append_result(results, *f.result())                 # in flight: wait, and keep it if it finishes
+            except BaseException: pass
+        if isinstance(e, BrokenProcessPool):
+            raise FinalBNError("a worker process died before its run finished (see above): a script that calls sweep(..., workers>1) "
+                               "must do so under `if __name__ == '__main__':`, with configs of the package's own classes") from None
+        raise
+    finally: ex.shutdown()
+
+def sweep(configs, results, data=None, workers:int=1) -> pd.DataFrame:
+    "Run each of `configs` not yet in the results file `results` (in `workers` processes), appending a row per finished run; return their rows"
     configs = list(dict.fromkeys(configs))
     results = Path(results)
     kinds = {type(c) for c in configs}
     if len(kinds) > 1: raise FinalBNError(f"one sweep, one kind of config: got {', '.join(sorted(k.__name__ for k in kinds))}")
+    if workers < 1: raise FinalBNError(f"workers must be at least 1, got {workers}")
     kind = kinds.pop() if kinds else Config
     if kind not in EXPERIMENTS: raise FinalBNError(f"no experiment is registered for {kind.__name__}")
     exp = EXPERIMENTS[kind]
@@ -309,7 +347,8 @@ def sweep(configs, results, data=None) -> pd.DataFrame:
     other = done[done.manifest != done.key.map(hashes)]
     if len(other): raise FinalBNError(f"{results} holds run {other.key.iloc[0]} made on other images than {data} gives: use a new results file")
     todo = [c for c in configs if c.key not in set(done.key)]
-    if todo:
+    if len(todo) > 1 and workers > 1: _run_pool(todo, results, data, min(workers, len(todo)))
+    elif todo:
         mb = master_bar(todo)
         for cfg in mb:
             r = exp.run(cfg, data, parent=mb)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import dataclasses, gzip, hashlib, json, time
 from dataclasses import dataclass, asdict, fields
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn.functional as F
@@ -25,8 +26,8 @@ from .remedies import check_remedy, remedy_loss, resample_train, posthoc_scores,
 # %% auto #0
 __all__ = ['MNIST_SCHEMA', 'MNIST_ADDED', 'MNIST_STATS', 'MNIST_COLS', 'TABLE_4_7', 'TABLE_4_8', 'SETUP', 'MNIST_SCALES',
            'read_idx', 'mnist_path', 'mnist_arrays', 'get_mnist', 'digit_split', 'mnist_model', 'OutputLoss',
-           'MnistConfig', 'mnist_split', 'train_counts', 'TensorDL', 'mnist_learner', 'SkipValidation', 'run_mnist',
-           'table_4_7_configs', 'table_4_8_configs', 'table_4_7', 'table_4_8']
+           'MnistConfig', 'mnist_split', 'train_counts', 'TensorDL', 'mnist_learner', 'SkipValidation', 'torch_threads',
+           'run_mnist', 'table_4_7_configs', 'table_4_8_configs', 'table_4_7', 'table_4_8']
 
 # %% ../nbs/19_mnist.ipynb #8ddb940d
 def read_idx(fn) -> np.ndarray:
@@ -233,8 +234,19 @@ class SkipValidation(Callback):
     order = -100
     def before_validate(self): raise CancelValidException()
 
-def run_mnist(cfg:MnistConfig, data=None, parent=None, cbs=None, validate:bool=False) -> RunResult:
-    "Train and test one MNIST configuration: the result row, the outputs per test image and the learner (`validate`: after every epoch too)"
+@contextmanager
+def torch_threads(n:int):
+    "Run the block with torch's intra-op threads set to `n`, then restore them"
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(old)
+
+def run_mnist(cfg:MnistConfig, data=None, parent=None, cbs=None, validate:bool=False, threads:int=1) -> RunResult:
+    "Train and test one MNIST configuration on `threads` threads: the result row, the outputs per test image and the learner (`validate`: after every epoch too)"
+    with torch_threads(threads): return _run_mnist(cfg, data, cbs, validate)
+
+def _run_mnist(cfg, data, cbs, validate):
     t0 = time.time()
     split = mnist_split(cfg, data)
     set_seed(cfg.seed, reproducible=True)

@@ -165,6 +165,10 @@ def test_mnist_bad_input(tmp_path, capsys):
     assert not (tmp_path/'r.csv').exists()
     assert main(['mnist', '4.7', '--data', tmp_path, '--results', tmp_path/'r.csv']) == 2
     assert 'holds neither' in capsys.readouterr().err
+    for cmd in ('mnist', 'sweep'):
+        assert main([cmd, *(['4.8'] if cmd=='mnist' else []), '--workers', '0', '--results', tmp_path/'r.csv']) == 2
+        assert '--workers must be at least 1' in capsys.readouterr().err
+    assert not (tmp_path/'r.csv').exists()
 
 def test_remedies_sweep_and_table(fake, tmp_path, capsys):
     res = tmp_path/'rem.csv'

@@ -85,3 +85,63 @@ def test_results_of_another_version(tmp_path, capsys):
     assert old.read_text() == 'run,config,f1\n1,x,0.5\n'
     assert main(['table', '9.9', '--results', old]) == 2
     assert "unknown table '9.9'" in capsys.readouterr().err
+
+def _rows(df): return df.drop(columns='seconds').sort_values('key').reset_index(drop=True)
+
+def test_workers_give_the_same_rows(mnist, tmp_path):
+    from finalbn_fastai.experiments import sweep, load_probs
+    from finalbn_fastai.mnist import MNIST_SCALES, MnistConfig, table_4_8_configs
+    cfgs = table_4_8_configs(MNIST_SCALES['test']['t48'].replace(n_majority=100, epochs=2), seeds=[0, 1])[::4]   # 5 rows of Table 4.8
+    one = sweep(cfgs, tmp_path/'one.csv', data=mnist, workers=1)
+    two = sweep(cfgs, tmp_path/'two.csv', data=mnist, workers=2)
+    assert len(one) == len(cfgs) and sorted(two.key) == sorted(c.key for c in cfgs)
+    pd.testing.assert_frame_equal(_rows(two), _rows(one))             # the rows do not depend on the workers
+    for k in one.key: pd.testing.assert_frame_equal(load_probs(tmp_path/'two.csv', k), load_probs(tmp_path/'one.csv', k))
+    assert len(load_results(tmp_path/'two.csv', MnistConfig)) == len(cfgs)
+
+def _children(pid:int) -> list[int]:
+    kids = []
+    for d in Path('/proc').iterdir():
+        try:
+            if d.name.isdigit() and int((d/'stat').read_text().rsplit(')', 1)[1].split()[1]) == pid: kids.append(int(d.name))
+        except (OSError, IndexError, ValueError): pass
+    return kids
+
+def _alive(pid:int) -> bool:
+    try: return (Path('/proc')/str(pid)/'stat').read_text().rsplit(')', 1)[1].split()[0] not in ('Z', 'X')
+    except OSError: return False
+
+def test_killed_parallel_sweep_stops_its_workers_and_resumes(mnist, tmp_path):
+    from finalbn_fastai.mnist import MnistConfig
+    res = tmp_path/'m.csv'
+    cmd = finalbn_cmd('mnist', '4.8', '--seeds', 3, '--epochs', 10, '--n-majority', 200, '--ratio', 0.05, '--workers', 2,
+                      '--results', res, '--data', mnist)
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    t0 = time.time()
+    while n_rows(res) < 1 and p.poll() is None and time.time()-t0 < 300: time.sleep(0.1)
+    kids = _children(p.pid)
+    assert p.poll() is None and len(kids) >= 2, p.stderr.read().decode()[-2000:]   # two workers (and multiprocessing's helper)
+    p.send_signal(signal.SIGKILL); p.wait()
+    t0 = time.time()
+    while any(map(_alive, kids)) and time.time()-t0 < 30: time.sleep(0.2)
+    assert not any(map(_alive, kids)), 'a worker outlived its killed sweep'
+    before = load_results(res, MnistConfig)
+    assert 1 <= len(before) < 27
+    r = subprocess.run(cmd, capture_output=True, text=True)                        # resume
+    assert r.returncode == 0, r.stderr[-2000:]
+    after = load_results(res, MnistConfig)
+    assert len(after) == 27 and n_rows(res) == 27                                     # every run once
+    pd.testing.assert_frame_equal(after.iloc[:len(before)], before)
+    assert 'F1 of 3 (minority)' in r.stdout
+
+def test_script_without_main_guard_one_line(mnist, tmp_path):
+    script = tmp_path/'unguarded.py'                                   # the workers import a script: it must guard its sweep
+    script.write_text(f"""from finalbn_fastai.experiments import sweep
+from finalbn_fastai.mnist import MNIST_SCALES, table_4_8_configs
+sweep(table_4_8_configs(MNIST_SCALES['test']['t48'].replace(epochs=1), seeds=1)[:2], {str(tmp_path/'u.csv')!r}, data={str(mnist)!r}, workers=2)
+""")
+    r = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=300)
+    assert r.returncode != 0
+    assert r.stderr.strip().splitlines()[-1].startswith("finalbn_fastai.core.FinalBNError: a worker process died"), r.stderr[-1500:]
+    assert "if __name__ == '__main__':" in r.stderr.strip().splitlines()[-1]
+    assert not (tmp_path/'u.csv').exists()
