@@ -6,11 +6,11 @@ The target (issue 6): the whole table in under 10 minutes on 2 CPU cores. The sw
 nothing is reused from earlier runs. Run: .venv/bin/python benchmarks/mnist.py [--seeds 10] [--epochs 100] [--workers 2]"""
 import argparse, os, platform, tempfile, time
 from pathlib import Path
+from finalbn_fastai.experiments import sweep            # the package first: it quiets torch's warning about fastai, here and in the workers
+from finalbn_fastai.mnist import MNIST_SCALES, table_4_8_configs, mnist_split, mnist_learner, run_mnist, torch_threads
 import torch
 from fastcore.basics import num_cpus
 from fastai.basics import set_seed
-from finalbn_fastai.experiments import sweep
-from finalbn_fastai.mnist import MNIST_SCALES, table_4_8_configs, mnist_split, mnist_learner, run_mnist, torch_threads
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
