@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_experiments.ipynb #7db8ec63
 from __future__ import annotations
-import argparse, csv, dataclasses, fcntl, hashlib, io, itertools, json, multiprocessing, os, tempfile, threading, time, warnings
+import argparse, csv, ctypes, dataclasses, fcntl, hashlib, io, itertools, json, multiprocessing, os, signal, tempfile, threading, time, warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, asdict, fields
@@ -306,7 +306,10 @@ def _watch_parent(ppid:int):
 
 def _start_worker(threads:int):
     torch.set_num_threads(threads)
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    ppid = os.getppid()
+    try: ctypes.CDLL(None).prctl(1, signal.SIGKILL)                  # Linux: the kernel kills this worker when its sweep dies (PR_SET_PDEATHSIG)
+    except (OSError, AttributeError): pass
+    threading.Thread(target=_watch_parent, args=(ppid,), daemon=True).start()   # elsewhere, and if the sweep died first: look every second
 
 def _run_pool(todo, results, data, workers:int):
     "Run `todo` in `workers` fresh processes, appending each row as it comes back; on an error keep what is in flight, then raise"
