@@ -5,12 +5,13 @@ Run: .venv/bin/python benchmarks/fastpath.py [--epochs 10] [--size 224]"""
 import os, tempfile, time, argparse, platform
 os.environ['FINALBN_CACHE'] = tempfile.mkdtemp(prefix='finalbn_bench_')     # a cold cache, not the user's
 import torch
-from finalbn_fastai.experiments import Config, run
+from finalbn_fastai.config import ImageConfig
+from finalbn_fastai.training import run
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--epochs', type=int, default=10); p.add_argument('--size', type=int, default=224)
 a = p.parse_args()
-cfg = Config(arch='efficientnet_lite0', size=a.size, epochs=a.epochs)        # the paper's counts: 1000+10, 150+7, 150+150
+cfg = ImageConfig(arch='efficientnet_lite0', size=a.size, epochs=a.epochs)        # the paper's counts: 1000+10, 150+7, 150+150
 run(cfg.replace(epochs=1, size=32), fast_path=False)                          # warm-up: imports, weights conversion
 t0 = time.time(); fast = run(cfg); t_fast = time.time()-t0                    # cold cache: extraction included
 t0 = time.time(); warm = run(cfg.replace(seed=1)); t_warm = time.time()-t0    # another seed: its split is partly cached

@@ -8,19 +8,14 @@ import os, time, argparse, platform
 import torch
 from torch import nn
 from fastai.vision.all import set_seed
-from finalbn_fastai.experiments import Config, config_learner, config_manifest
-from fastai.callback.core import Callback, CancelValidException
-from finalbn_fastai.training import EpochProgress
-
-class NoValidate(Callback):
-    "Skip the validation pass: the plain loop does not validate, and this compares training loops"
-    def before_validate(self): raise CancelValidException()
+from finalbn_fastai.config import ImageConfig
+from finalbn_fastai.training import config_learner, config_split, EpochProgress, SkipValidation
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--size', type=int, default=128); p.add_argument('--reps', type=int, default=2)
 a = p.parse_args()
-cfg = Config(arch='efficientnet_lite0', size=a.size)
-man = config_manifest(cfg)
+cfg = ImageConfig(arch='efficientnet_lite0', size=a.size)
+man = config_split(cfg)
 set_seed(0)
 learn = config_learner(cfg, man)
 dl = learn.dls.train
@@ -37,7 +32,7 @@ def plain_epoch():
         loss = lf(model(xb), yb); loss.backward(); opt.step(); opt.zero_grad()
 
 def package_epoch():
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1, 1e-3, cbs=[EpochProgress(), NoValidate()])
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1, 1e-3, cbs=[EpochProgress(), SkipValidation()])
 
 plain_epoch(); package_epoch()                        # warm-up
 res = {}

@@ -6,8 +6,9 @@ The target (issue 6): the whole table in under 10 minutes on 2 CPU cores. The sw
 nothing is reused from earlier runs. Run: .venv/bin/python benchmarks/mnist.py [--seeds 10] [--epochs 100] [--workers 2]"""
 import argparse, os, platform, tempfile, time
 from pathlib import Path
-from finalbn_fastai.experiments import sweep            # the package first: it quiets torch's warning about fastai, here and in the workers
-from finalbn_fastai.mnist import MNIST_SCALES, table_4_8_configs, mnist_split, mnist_learner, run_mnist, torch_threads
+from finalbn_fastai.sweeps import sweep                # the package first: it quiets torch's warning about fastai, here and in the workers
+from finalbn_fastai.config import SCALES, table_4_8_grid, with_seeds
+from finalbn_fastai.training import run, config_split, config_learner, torch_threads
 import torch
 from fastcore.basics import num_cpus
 from fastai.basics import set_seed
@@ -17,13 +18,13 @@ def main():
     p.add_argument('--seeds', type=int, default=10); p.add_argument('--epochs', type=int, default=100)
     p.add_argument('--workers', type=int, default=num_cpus())
     a = p.parse_args()
-    base = MNIST_SCALES['paper']['t48'].replace(epochs=a.epochs)
+    base = SCALES['paper'].mnist_4_8.replace(epochs=a.epochs)
 
     # one run: the package's (fastai's fit_one_cycle, test scored, after-training remedies scored) against a plain training loop
     cfg = base.replace(seed=0)
-    run_mnist(cfg.replace(epochs=1))                                    # warm-up: MNIST read into memory
-    t0 = time.time(); run_mnist(cfg); t_pkg = time.time()-t0
-    learn = mnist_learner(cfg, mnist_split(cfg))
+    run(cfg.replace(epochs=1))                                          # warm-up: MNIST read into memory
+    t0 = time.time(); run(cfg); t_pkg = time.time()-t0
+    learn = config_learner(cfg, config_split(cfg))
     set_seed(0)
     model,dl,lf = learn.model,learn.dls.train,learn.loss_func
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -36,11 +37,11 @@ def main():
 
     with tempfile.TemporaryDirectory() as d:
         # one seed of the table: one run after another, then in worker processes
-        one = table_4_8_configs(base, [100])
+        one = with_seeds(table_4_8_grid(base), [100])
         t0 = time.time(); sweep(one, Path(d)/'serial.csv', workers=1); t_ser = time.time()-t0
         t0 = time.time(); sweep(one, Path(d)/'pool.csv', workers=a.workers); t_pool = time.time()-t0
         # the whole table, in worker processes
-        configs = table_4_8_configs(base, a.seeds)
+        configs = with_seeds(table_4_8_grid(base), a.seeds)
         t0 = time.time(); sweep(configs, Path(d)/'t48.csv', workers=a.workers); t_all = time.time()-t0
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}")

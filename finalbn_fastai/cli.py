@@ -90,9 +90,9 @@ def demo(out:str='demo_out', # folder for demo.csv (the results file: a row per 
     out.mkdir(parents=True, exist_ok=True)
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    from .config import demo_grid, with_seeds
-    from .sweep import sweep
-    from .tables import demo_table, demo_plot
+    from finalbn_fastai.config import demo_grid, with_seeds
+    from finalbn_fastai.sweeps import sweep
+    from finalbn_fastai.tables import demo_table, demo_plot
     base = DigitsConfig(epochs=epochs)
     print(f"Digits (scikit-learn): train {base.train[0]} x '{base.majority}' + {base.train[1]} x '{base.minority}', test {base.test[0]} + {base.test[1]}; "
           f"one hidden layer of {base.n_hidden}; {seeds} seed(s), {epochs} epochs each")
@@ -114,7 +114,7 @@ def split(data:str,                   # folder of PlantVillage class folders (ca
     "Draw the paper's skewed train/valid/test split of one plant, disjoint by image content, and save it as a manifest CSV"
     if not plant: raise FinalBNError("--plant is required, e.g. --plant Apple")
     import warnings
-    from .data import plantvillage_items, skewed_split, save_manifest
+    from finalbn_fastai.data import plantvillage_items, skewed_split, save_manifest
     counts = {k:counts_pair(v, f'--{k}') for k,v in dict(train=train, valid=valid, test=test).items()}
     out = Path(out)
     if out.is_dir(): raise FinalBNError(f"--out {out} is a folder; name the manifest file, e.g. {out/'manifest.csv'}")
@@ -141,7 +141,7 @@ def _ints(s:str, what:str) -> list[int]:
 
 def _sweep(configs, results, data, workers:int, what:str):
     "The one road of every sweep of the command line: check, say what runs, sweep, return the rows"
-    from .sweep import sweep
+    from finalbn_fastai.sweeps import sweep
     if workers < 1: raise FinalBNError(f"--workers must be at least 1, got {workers}")
     if not configs: raise FinalBNError(f"the {what} has no configurations: check its options")
     print(f"{what}: {len(configs)} run(s) into {results}" + (f", {workers} at a time" if workers > 1 else ''))
@@ -152,7 +152,7 @@ def run(cfg:ImageConfig,              # the run
         data:str=None,                # folder of PlantVillage class folders (default: ../shared/data/plantvillage or $FINALBN_DATA)
        ):
     "Train and test one configuration (options: the fields of the image config) and append its row to the results file"
-    from .model import get_arch
+    from finalbn_fastai.model import get_arch
     get_arch(cfg.arch)                                   # an unknown body fails now
     _report(_sweep([cfg], results, data, 1, 'run'), results)
 
@@ -169,8 +169,8 @@ def sweep(cfg:ImageConfig,            # the base config of the sweep
           workers:int=1,              # runs at once, each in its own process with an equal share of the cores; pays off for small runs
          ):
     "Run a sweep of the study (the paper's grid of switches, the imbalance ratio, the batch size or the remedies) over seeds; resumable"
-    from .config import paper_grid, ratio_grid, batch_grid, remedy_grid, with_seeds
-    from .model import get_arch
+    from finalbn_fastai.config import paper_grid, ratio_grid, batch_grid, remedy_grid, with_seeds
+    from finalbn_fastai.model import get_arch
     get_arch(cfg.arch)
     if seeds < 1: raise FinalBNError(f"--seeds must be at least 1, got {seeds}")
     names = [o.strip() for o in switches.split(',') if o.strip()]
@@ -189,8 +189,8 @@ def inside(cfg:ImageConfig,           # the pair's config (its final BN is set e
     if out.exists() and not out.is_dir(): raise FinalBNError(f"--out {out} is a file; name a folder for the figures")
     import matplotlib; matplotlib.use('Agg')
     import pandas as pd
-    from .model import get_arch
-    from .interpretation import inside_pair, inside_figures, save_inside
+    from finalbn_fastai.model import get_arch
+    from finalbn_fastai.interpretation import inside_pair, inside_figures, save_inside
     get_arch(cfg.arch)
     print(f"{cfg.plant}, {cfg.arch}: training the pair (without and with the final BN), Grad-CAM of {watch} test leaves per epoch")
     figs = inside_figures(inside_pair(cfg, watch, data))
@@ -212,7 +212,7 @@ def mnist(name:str,                  # what to run: 4.7 (digit settings, simple 
     "Run the MNIST sweep of Table 4.7 or 4.8 (resumable) and print the table beside the paper's, or the remedies comparison on 3 vs 8"
     if name not in ('4.7', '4.8', 'remedies'): raise FinalBNError(f"unknown MNIST sweep {name!r}; choose 4.7, 4.8 or remedies")
     if seeds < 1: raise FinalBNError(f"--seeds must be at least 1, got {seeds}")
-    from .config import SCALES, table_4_7_grid, table_4_8_grid, remedy_grid, with_seeds
+    from finalbn_fastai.config import SCALES, table_4_7_grid, table_4_8_grid, remedy_grid, with_seeds
     S = SCALES['paper']
     base = S.mnist_4_8 if name=='4.8' else S.mnist_4_7
     base = base.replace(**{k: v for k,v in dict(epochs=epochs, ratio=ratio, n_majority=n_majority, model=model).items() if v is not None})
@@ -227,7 +227,7 @@ TABLES = ['4.2','4.3','4.4','4.6','4.7','4.8','fig4.3','fig4.5','fig4.6','fig4.7
 def _print_table(name, res, results, plant='Apple', out=None):
     "Print the table `name` of the results `res` (or write the figure), the paper's numbers beside ours"
     import pandas as pd
-    from . import tables as T
+    from finalbn_fastai import tables as T
     if name.startswith('fig'):
         import matplotlib; matplotlib.use('Agg')
         fn = getattr(T, 'fig_'+name[3:].replace('.','_'))
@@ -252,7 +252,7 @@ def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6, 4.7, 4.8 (tabl
          ):
     "Print one of the paper's tables from a results file, the paper's numbers beside ours (or draw a figure)"
     if name not in TABLES: raise FinalBNError(f"unknown table {name!r}; choose one of {', '.join(TABLES)}")
-    from .results import load_results
+    from finalbn_fastai.results import load_results
     res = load_results(results, None if name == 'remedies' else MnistConfig if name in ('4.7', '4.8') else ImageConfig)
     if not len(res): raise FinalBNError(f"{results} holds no finished runs yet")
     _print_table(name, res, results, plant, out)

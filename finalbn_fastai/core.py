@@ -16,14 +16,14 @@ __all__ = ['FinalBNError', 'shared_data', 'cache_dir', 'atomic_write']
 class FinalBNError(ValueError):
     "Bad input that the user can fix: the message is one line that says what to do."
 
-# %% ../nbs/api/00_core.ipynb #0a440ca7
+# %% ../nbs/api/00_core.ipynb #25bc6d95
 def shared_data(*parts:str) -> Path|None:
-    "The folder `shared/data/*parts` beside the project (or under `$FINALBN_DATA`), or `None` if it is absent."
+    "The folder `$FINALBN_DATA/*parts`, else `shared/data/*parts` beside the project, or `None` if it is absent."
     env = os.environ.get('FINALBN_DATA')
-    roots = [Path(env)] if env else []
-    starts = [Path.cwd()] + ([Path(__file__).resolve().parent] if '__file__' in globals() else [])
-    for start in starts:
-        roots += [p/'shared'/'data' for p in (start, *start.parents)]
+    if env: roots = [Path(env).expanduser()]                  # where the user says, and nowhere else
+    else:
+        starts = [Path.cwd()] + ([Path(__file__).resolve().parent] if '__file__' in globals() else [])
+        roots = [p/'shared'/'data' for start in starts for p in (start, *start.parents)]
     for r in roots:
         if r.is_dir() and (r.joinpath(*parts)).exists(): return r.joinpath(*parts)
     return None

@@ -20,9 +20,10 @@ from .results import row_config
 __all__ = ['PAPER_DIR', 'SETTING', 'TABLE_4_2_CONDITIONS', 'TABLE_4_6_CONDITIONS', 'REMEDY_METRICS', 'SETUP', 'paper_table',
            'long_f1', 'beside', 'one_setting', 'table_4_2', 'table_4_6', 'table_4_4', 'table_4_3', 'fig_4_3',
            'switch_gains', 'fig_4_5', 'fig_4_6', 'fig_4_7', 'bootstrap_ci', 'holm', 'paired_comparison', 'forest_plot',
-           'remedy_long', 'remedies_table', 'table_4_7', 'table_4_8', 'demo_table', 'demo_plot', 'chapter']
+           'remedy_long', 'remedies_table', 'table_4_7', 'table_4_8', 'demo_table', 'demo_plot', 'chapter',
+           'save_figure']
 
-# %% ../nbs/api/12_tables.ipynb #dcff4b17
+# %% ../nbs/api/12_tables.ipynb #3616ae1e
 PAPER_DIR = files('finalbn_fastai')/'paper'
 
 def paper_table(name:str) -> pd.DataFrame:
@@ -32,7 +33,7 @@ def paper_table(name:str) -> pd.DataFrame:
     if not fn.is_file(): raise FinalBNError(f"no typed-in {'Figure' if name.startswith('fig') else 'Table'} {name.removeprefix('fig')} among the paper's numbers ({PAPER_DIR})")
     return pd.read_csv(fn)
 
-# %% ../nbs/api/12_tables.ipynb #1bd47ef8
+# %% ../nbs/api/12_tables.ipynb #c84e4195
 def long_f1(results:pd.DataFrame, conditions=None, metric='f1') -> pd.DataFrame:
     "One row per run and class: plant, class, `metric`, and the first of `conditions` `(label, mask_fn)` the run meets"
     r = one_setting(results).copy()
@@ -66,7 +67,7 @@ def one_setting(results:pd.DataFrame, vary=()) -> pd.DataFrame:
     key = results[cols].astype(str).agg('|'.join, axis=1)
     return results[key==key.value_counts().index[0]]
 
-# %% ../nbs/api/12_tables.ipynb #b2e0505d
+# %% ../nbs/api/12_tables.ipynb #c99aaf93
 TABLE_4_2_CONDITIONS = {'without final BN': 'without_final_bn', 'with WL (no BN)': 'with_wl_no_bn', 'with final BN (no WL)': 'with_final_bn_no_wl'}
 
 def table_4_2(results:pd.DataFrame) -> pd.DataFrame:
@@ -79,7 +80,7 @@ def table_4_2(results:pd.DataFrame) -> pd.DataFrame:
     t[('BN − WL', 'paper')] = paper_table('4.2').set_index(['plant','class']).bn_total_improvement.reindex(t.index)
     return t
 
-# %% ../nbs/api/12_tables.ipynb #c4677c43
+# %% ../nbs/api/12_tables.ipynb #4ad041c2
 TABLE_4_6_CONDITIONS = {'without final BN': 'without_final_bn', 'with final BN': 'with_final_bn', 'final BN removed at test': 'final_bn_removed_at_test'}
 
 def table_4_6(results:pd.DataFrame) -> pd.DataFrame:
@@ -90,7 +91,7 @@ def table_4_6(results:pd.DataFrame) -> pd.DataFrame:
              ('final BN removed at test', lambda r: only(r) &  r.final_bn &  r.remove_final_bn)]
     return beside(long_f1(results, conds), paper_table('4.6'), ['plant','class'], TABLE_4_6_CONDITIONS)
 
-# %% ../nbs/api/12_tables.ipynb #5d27265f
+# %% ../nbs/api/12_tables.ipynb #95e49b06
 def _switch_cols(df):
     "The switches of each `config_id` as ✓ columns (a switch is on where its bit of the id is 0)"
     for i,k in enumerate(SWITCHES): df[k] = df.config_id.map(lambda c: '' if (int(c) >> (5-i)) & 1 else '✓')
@@ -111,7 +112,7 @@ def table_4_4(results:pd.DataFrame, k:int=3) -> pd.DataFrame:
     out['diff'] = out['average'] - out['paper average']
     return _switch_cols(out).set_index(['rank','config_id'])
 
-# %% ../nbs/api/12_tables.ipynb #9d011a24
+# %% ../nbs/api/12_tables.ipynb #eec3dfd9
 def _epochs(results) -> pd.DataFrame:
     "One row per run and epoch, from the runs' histories"
     rows = [{'config_id': r.config_id, 'plant': r.plant, 'key': r.key, **h} for r in results.itertuples() for h in json.loads(r.history)]
@@ -135,7 +136,7 @@ def table_4_3(results:pd.DataFrame, plant:str='Apple', k:int=3) -> pd.DataFrame:
         out.append(best)
     return _switch_cols(pd.concat(out, ignore_index=True)).set_index(['class','config_id'])
 
-# %% ../nbs/api/12_tables.ipynb #111bbd8b
+# %% ../nbs/api/12_tables.ipynb #327b36af
 def _band(ax, df, col, label, color=None):
     m,s = df.groupby('epoch')[col].mean(), df.groupby('epoch')[col].std().fillna(0)
     ax.plot(m.index, m.values, label=label, color=color)
@@ -159,7 +160,7 @@ def fig_4_3(results:pd.DataFrame, plant:str='Apple'):
     axs[0].legend(fontsize=8)
     return fig
 
-# %% ../nbs/api/12_tables.ipynb #bfe8f1d5
+# %% ../nbs/api/12_tables.ipynb #a668c02b
 def switch_gains(results:pd.DataFrame) -> pd.DataFrame:
     "Relative test-F1 gain, per class, of each switch alone over all switches off"
     r = one_setting(results)
@@ -177,7 +178,7 @@ def fig_4_5(results:pd.DataFrame):
     ax.axhline(0, color='k', lw=0.8); ax.set_ylabel('relative gain in test F1'); ax.set_title('One switch on vs all off', fontsize=10)
     return ax.figure
 
-# %% ../nbs/api/12_tables.ipynb #ed44a620
+# %% ../nbs/api/12_tables.ipynb #5f75eac4
 def _f1_against(results, x, xlabel, title, plant):
     "Test F1 per class on `plant` against the column `x`, with and without the final BN, every other switch off"
     r = one_setting(results[results.plant==plant], vary=({'unhealthy_train':'train'}.get(x, x),))
@@ -202,7 +203,7 @@ def fig_4_7(results:pd.DataFrame, plant:str='Apple'):
     "Test F1 on `plant` against the batch size, with and without the final BN"
     return _f1_against(results, 'bs', 'batch size', 'Batch size', plant)
 
-# %% ../nbs/api/12_tables.ipynb #db3bdc7a
+# %% ../nbs/api/12_tables.ipynb #87a752b4
 def bootstrap_ci(x, n:int=10_000, level:float=0.95, seed:int=0) -> tuple[float, float]:
     "Percentile bootstrap interval of the mean of `x` (SciPy's `bootstrap`, `n` resamples drawn from `seed`)"
     x = np.asarray(x, float)
@@ -249,7 +250,7 @@ def forest_plot(t:pd.DataFrame, title:str='', ax=None):
     ax.set_yticks(y, t.index); ax.set_xlabel('difference to the baseline (paired, 95% bootstrap interval)'); ax.set_title(title, fontsize=10)
     return ax
 
-# %% ../nbs/api/12_tables.ipynb #71b18b28
+# %% ../nbs/api/12_tables.ipynb #01abfe74
 REMEDY_METRICS = ['minority_f1', 'majority_f1', 'balanced_accuracy', 'ece', 'brier']
 _ROLES = {'unhealthy_f1': 'minority_f1', 'healthy_f1': 'majority_f1'}   # PlantVillage's classes, as roles
 
@@ -285,7 +286,7 @@ def remedies_table(res:pd.DataFrame, metric:str='minority_f1') -> pd.DataFrame:
     if not out: return pd.DataFrame()
     return pd.concat(out, names=['data','imbalance','remedy'])
 
-# %% ../nbs/api/12_tables.ipynb #abaac9da
+# %% ../nbs/api/12_tables.ipynb #952113c2
 def _long(res:pd.DataFrame) -> pd.DataFrame:
     "One row per run and digit: the run's fields and the digit's F1"
     rows = [{**r, 'digit': int(d), 'f1': m['f1']} for r in res.to_dict('records') for d,m in json.loads(r['metrics']).items()]
@@ -327,7 +328,7 @@ def table_4_8(res:pd.DataFrame) -> pd.DataFrame:
     return pd.concat({lbl: _digits_beside(lg[lg.digit==d], keys, paper, col) for d,col,lbl in
                       [(3, 'class_3_minority_f1', 'F1 of 3 (minority)'), (8, 'class_8_majority_f1', 'F1 of 8 (majority)')]}, axis=1)
 
-# %% ../nbs/api/12_tables.ipynb #29a07470
+# %% ../nbs/api/12_tables.ipynb #f7a59f9a
 def demo_table(runs:pd.DataFrame) -> pd.DataFrame:
     "Mean ± std of the F1 scores of the demo's runs, a row per model"
     g = runs.groupby('final_bn')[['minority_f1','majority_f1']]
@@ -352,8 +353,17 @@ def demo_plot(runs:pd.DataFrame, ax=None):
     ax.set_title(f'Digits, {nM} × {r0.majority} vs {nm} × {r0.minority}, {runs.seed.nunique()} seeds', fontsize=10)
     return ax
 
-# %% ../nbs/api/12_tables.ipynb #7c2f3fcf
-def chapter(name:str, file:str=None) -> tuple[Scale, Path]:
-    "The `Scale` of the chapter notebook `name` and its results file (`file` in `results/`, default the scale's own)"
+# %% ../nbs/api/12_tables.ipynb #21dc0875
+def chapter(name:str, file:str=None) -> tuple[Scale, Path, Path]:
+    "The `Scale` of the chapter notebook `name`, its results file (`file` in `results/`, default the scale's own) and its figures' folder"
     scale = study_scale()
-    return SCALES[scale], results_path(name, scale, file)
+    results = results_path(name, scale, file)
+    return SCALES[scale], results, (results.parent if scale == 'test' else Path('figures'))
+
+def save_figure(fig, fname) -> Path:
+    "Write `fig` as the PNG file `fname` and close it"
+    fname = Path(fname)
+    fname.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(fname, dpi=100, bbox_inches='tight')
+    plt.close(fig)
+    return fname

@@ -3,7 +3,8 @@ import timm, torch
 from PIL import Image
 from skimage import data
 from finalbn_fastai.model import efficientnet_lite0_weights, finalbn_learner, arch_stats, FinalBN
-from finalbn_fastai.data import make_fake_plantvillage, plantvillage_items, skewed_split, plant_dls
+from finalbn_fastai.data import plantvillage_items, skewed_split, plant_dls
+from finalbn_fastai.test_utils import make_fake_plantvillage
 
 def top5(name):
     m = timm.create_model('tf_efficientnet_lite0', pretrained=True, pretrained_cfg_overlay=dict(file=str(efficientnet_lite0_weights()))).eval()

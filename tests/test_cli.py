@@ -3,7 +3,8 @@ import subprocess, sys
 from pathlib import Path
 import pandas as pd, pytest
 from finalbn_fastai.cli import main
-from finalbn_fastai.data import make_fake_plantvillage, load_manifest
+from finalbn_fastai.data import load_manifest
+from finalbn_fastai.test_utils import make_fake_plantvillage
 
 def finalbn(*args):
     "Run the installed `finalbn` script in a real process"
@@ -21,6 +22,27 @@ def test_help_lists_commands():
     assert 'demo' in r.stdout and 'split' in r.stdout
     r = finalbn('split', '--help')
     assert r.returncode == 0 and '--plant' in r.stdout and '--train' in r.stdout and 'default: 1000,10' in r.stdout
+
+def test_help_and_version_without_torch():
+    "Catches a heavy import (torch, fastai, pandas) creeping into the command line's --help, or into the configs"
+    code = ("import sys; from finalbn_fastai.cli import main; main(['--help']); main(['run', '--help']); main(['--version']); "
+            "print(sorted(m for m in ('torch', 'fastai', 'pandas') if m in sys.modules))")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip().splitlines()[-1] == '[]', r.stdout[-500:] + r.stderr[-1000:]
+    import finalbn_fastai
+    assert f'finalbn_fastai {finalbn_fastai.__version__}' in r.stdout and '--no-final-bn' in r.stdout
+    r = subprocess.run([sys.executable, '-c', "import sys, finalbn_fastai.config, finalbn_fastai.results; print(sorted(m for m in ('torch','fastai') if m in sys.modules))"],
+                       capture_output=True, text=True)
+    assert r.stdout.strip() == '[]', r.stdout + r.stderr
+    assert finalbn('--version').stdout.strip() == f'finalbn_fastai {finalbn_fastai.__version__}'
+
+def test_star_import_exports_no_test_helper():
+    "Catches test fixtures leaking into the user's namespace, and a public name of issue 2 going missing"
+    ns = {}
+    exec('from finalbn_fastai import *', ns)
+    for helper in ('make_fake_plantvillage', 'fake_image', 'fake_results'): assert helper not in ns, helper
+    for name in ('plantvillage_items', 'skewed_split', 'plant_dls', 'bn_head', 'finalbn_learner', 'remove_final_bn', 'evaluate', 'sweep', 'run'):
+        assert callable(ns[name]), name
 
 def test_no_or_unknown_command(capsys):
     assert main([]) == 2
@@ -97,11 +119,14 @@ def test_demo_writes_rows_and_chart(tmp_path, capsys):
     assert main(['demo', '--out', out, '--seeds', '2', '--epochs', '5']) == 0
     stdout = capsys.readouterr().out
     assert 'without final BN' in stdout and 'with final BN' in stdout and 'minority F1' in stdout
-    rows = pd.read_csv(out/'demo.csv')
-    assert list(rows.columns) == ['final_bn','seed','minority_f1','majority_f1']
-    assert sorted(zip(rows.final_bn, rows.seed)) == [(False,0), (False,1), (True,0), (True,1)]
-    assert rows[['minority_f1','majority_f1']].stack().between(0, 1).all()
+    from finalbn_fastai.results import load_results
+    from finalbn_fastai.tables import demo_table
+    rows = load_results(out/'demo.csv')                               # a results file of the demo's runs
+    assert sorted(zip(rows.final_bn, rows.seed)) == [(False,0), (False,1), (True,0), (True,1)] and set(rows.epochs) == {5}
+    assert demo_table(rows).loc['with final BN', 'minority F1 (3)'] in stdout   # what it printed is the table of its rows
     assert (out/'demo.png').read_bytes()[:4] == b'\x89PNG'
+    assert main(['demo', '--out', out, '--seeds', '2', '--epochs', '5']) == 0   # again: the runs are done, the same table
+    assert len(load_results(out/'demo.csv')) == 4
 
 def test_demo_bad_out(tmp_path, capsys):
     f = tmp_path/'file'
@@ -128,9 +153,10 @@ def test_inside_draws_every_figure(fake, tmp_path, capsys):
         if f.endswith('.png'): assert (out/f).read_bytes()[:4] == b'\x89PNG', f
     cal = pd.read_csv(out/'calibration.csv', index_col=0)
     assert list(cal.index) == ['without final BN', 'with final BN']
-    assert ((cal.Brier >= 0) & (cal.Brier <= 1)).all() and ((cal['ECE (10 bins)'] >= 0) & (cal['ECE (10 bins)'] <= 1)).all()
+    assert cal['Brier (paper)'].tolist() == [0.349, 0.158]           # the paper's, from the package's data, beside ours
     t45 = pd.read_csv(out/'table_4_5.csv')
     assert ((t45['without final BN'] < 0.5) & (t45['with final BN'] >= 0.5)).all()
+    assert list(t45.columns) == ['item', 'without final BN', 'with final BN', 'paper, without final BN', 'paper, with final BN']
     assert f'8 files written to {out}' in capsys.readouterr().out
 
 def test_inside_bad_input(fake, tmp_path, capsys):
@@ -145,7 +171,7 @@ def test_mnist_table_4_8_and_resume(mnist, tmp_path, capsys):
     args = ['mnist', '4.8', '--seeds', '1', '--epochs', '1', '--n-majority', '100', '--ratio', '0.05', '--results', res]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert 'Table 4.8: 9 run(s) (mlp, ratio 0.05, 100 per majority digit, 1 epochs)' in out
+    assert 'Table 4.8 (mlp, ratio 0.05, 100 per majority digit, 1 epochs): 9 run(s) into' in out
     rows = pd.read_csv(res)
     assert len(rows) == 9 and rows.key.is_unique and set(rows.activation) == {'sigmoid', 'softmax'}
     assert main(args) == 0                                           # resumed: nothing to run, nothing appended
@@ -154,8 +180,8 @@ def test_mnist_table_4_8_and_resume(mnist, tmp_path, capsys):
     assert main(['table', '4.8', '--results', res]) == 0
     t = capsys.readouterr().out
     assert 'F1 of 3 (minority)' in t and 'sigmoid' in t and '0.88' in t      # the paper's best row beside ours
-    assert main(['table', '4.2', '--results', res]) == 2              # an MNIST file is not a PlantVillage one
-    assert 'is not a results file of this version' in capsys.readouterr().err
+    assert main(['table', '4.2', '--results', res]) == 2              # an MNIST file is not one of image runs
+    assert 'holds runs of MnistConfig (finalbn-mnist-2), not of ImageConfig' in capsys.readouterr().err
 
 def test_mnist_bad_input(tmp_path, capsys):
     assert main(['mnist', '4.9']) == 2
@@ -174,7 +200,7 @@ def test_remedies_sweep_and_table(fake, tmp_path, capsys):
     res = tmp_path/'rem.csv'
     assert main(['sweep', '--grid', 'remedies', '--data', fake, '--arch', 'efficientnet_lite0', '--size', '32', '--epochs', '2',
                  '--bs', '8', '--train', '20,4', '--valid', '5,2', '--test', '10,6', '--seeds', '2', '--results', res]) == 0
-    assert 'remedies sweep: 36 run(s) (18 configuration(s) x 2 seed(s))' in capsys.readouterr().out
+    assert 'remedies sweep: 36 run(s) into' in capsys.readouterr().out
     rows = pd.read_csv(res, keep_default_na=False)
     assert len(rows) == 36 and set(rows.remedy) == {'', 'focal', 'cb', 'la', 'ldam', 'ls', 'resample'}
     assert main(['table', 'remedies', '--results', res]) == 0
@@ -185,7 +211,7 @@ def test_mnist_remedies_sweep_and_table(mnist, tmp_path, capsys):
     res = tmp_path/'mrem.csv'
     assert main(['mnist', 'remedies', '--seeds', '2', '--epochs', '1', '--n-majority', '100', '--ratio', '0.05', '--results', res]) == 0
     out = capsys.readouterr().out
-    assert 'Remedies: 36 run(s) (cnn, ratio 0.05, 100 per majority digit, 1 epochs)' in out and 'MNIST 3 vs 8' in out
+    assert 'Remedies (cnn, ratio 0.05, 100 per majority digit, 1 epochs): 36 run(s) into' in out and 'MNIST 3 vs 8' in out
     rows = pd.read_csv(res, keep_default_na=False)
     assert len(rows) == 36 and set(rows.remedy) == {'', 'focal', 'cb', 'la', 'ldam', 'ls', 'resample'} and set(rows.minority.astype(str)) == {'3'}
     assert main(['table', 'remedies', '--results', res]) == 0       # the table finds an MNIST results file by itself

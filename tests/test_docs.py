@@ -19,7 +19,7 @@ def _html(p): return p.read_text()
 
 def test_a_page_per_notebook(site):
     out,pages = site
-    nbs = sorted((ROOT/'nbs').glob('*.ipynb'))
+    nbs = sorted((ROOT/'nbs').rglob('*.ipynb'))
     assert nbs
     for nb in nbs: assert (out/docs.page_name(nb)).is_file(), nb.name
     assert (out/'index.html').is_file() and pages[0].name == 'index.html'
@@ -49,13 +49,13 @@ def test_no_errors_no_tracebacks_no_cdn(site):
         assert 'application/vnd.jupyter.error' not in h and 'jp-OutputArea-output jp-error' not in h, p.name
         assert not re.search(r'<(script|link|img|iframe)[^>]+(src|href)="(https?:)?//', h), f"{p.name} loads something from the network"
         assert '\r' not in h and not re.search(r'\| 0\.00% \[0/', h), f"{p.name} shows a progress bar's every state"   # a terminal's view
-    for nb in (ROOT/'nbs').glob('*.ipynb'):                                       # and no notebook carries an error output
+    for nb in (ROOT/'nbs').rglob('*.ipynb'):                                      # and no notebook carries an error output
         cells = json.loads(nb.read_text())['cells']
         assert not any(o.get('output_type') == 'error' for c in cells for o in c.get('outputs', [])), nb.name
 
 def test_api_and_directives(site):
     out,_ = site
-    cal = _html(out/'calibration.html')
+    cal = _html(out/'evaluation.html')
     assert 'id="ece"' in cal and 'Expected calibration error of the softmax outputs' in cal   # show_doc of an exported function
     assert 'def ece(' not in cal                                                  # exported source is left to show_doc, as nbdev does
     assert '#|' not in cal and 'nbdev_export' not in cal                          # directives and hidden cells are gone

@@ -1,10 +1,8 @@
-"The paper's tables in data/paper are typed in by hand: check them against the sums the thesis itself states."
-from pathlib import Path
+"The paper's tables in the package's data (finalbn_fastai/paper) are typed in by hand: check them against the sums the thesis itself states."
 import numpy as np, pandas as pd
+from finalbn_fastai.tables import PAPER_DIR
 
-PAPER = Path(__file__).parents[1]/'data'/'paper'
-
-def read(n): return pd.read_csv(PAPER/f'table_{n}.csv')
+def read(n): return pd.read_csv(PAPER_DIR/f'table_{n}.csv')
 
 def test_table_4_2_improvement_is_bn_minus_wl():
     t = read('4_2')

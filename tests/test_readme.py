@@ -1,7 +1,8 @@
 "The README's one-line use of `bn_head` with fastai's own `vision_learner` works as written."
 from torch import nn
 from fastai.vision.all import vision_learner, resnet34, F1Score
-from finalbn_fastai import bn_head, FinalBN, make_fake_plantvillage, plantvillage_items, skewed_split, plant_dls
+from finalbn_fastai import bn_head, FinalBN, plantvillage_items, skewed_split, plant_dls
+from finalbn_fastai.test_utils import make_fake_plantvillage
 
 def test_bn_head_one_liner(tmp_path):
     items = plantvillage_items(make_fake_plantvillage(tmp_path, {'healthy': 30, 'Black_rot': 10}))

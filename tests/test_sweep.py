@@ -3,11 +3,12 @@ import os, signal, subprocess, sys, time, warnings
 from pathlib import Path
 import pandas as pd, pytest
 from finalbn_fastai.cli import main
-from finalbn_fastai.experiments import Config, paper_grid, with_seeds, load_results, probs_dir
+from finalbn_fastai.config import ImageConfig, MnistConfig, SCALES, paper_grid, table_4_8_grid, with_seeds
+from finalbn_fastai.results import load_results, load_probs, probs_dir
 
 TINY = ['--arch', 'resnet18', '--no-pretrained', '--size', '32', '--epochs', '1', '--bs', '32',
         '--train', '200,10', '--valid', '50,7', '--test', '50,50']
-BASE = Config(arch='resnet18', pretrained=False, size=32, epochs=1, bs=32, train=(200,10), valid=(50,7), test=(50,50))
+BASE = ImageConfig(arch='resnet18', pretrained=False, size=32, epochs=1, bs=32, train=(200,10), valid=(50,7), test=(50,50))
 
 def finalbn_cmd(*args): return [str(Path(sys.executable).parent/'finalbn'), *map(str, args)]
 
@@ -89,9 +90,8 @@ def test_results_of_another_version(tmp_path, capsys):
 def _rows(df): return df.drop(columns='seconds').sort_values('key').reset_index(drop=True)
 
 def test_workers_give_the_same_rows(mnist, tmp_path):
-    from finalbn_fastai.experiments import sweep, load_probs
-    from finalbn_fastai.mnist import MNIST_SCALES, MnistConfig, table_4_8_configs
-    cfgs = table_4_8_configs(MNIST_SCALES['test']['t48'].replace(n_majority=100, epochs=2), seeds=[0, 1])[::4]   # 5 rows of Table 4.8
+    from finalbn_fastai.sweeps import sweep
+    cfgs = with_seeds(table_4_8_grid(SCALES['test'].mnist_4_8.replace(n_majority=100, epochs=2)), [0, 1])[::4]   # 5 rows of Table 4.8
     one = sweep(cfgs, tmp_path/'one.csv', data=mnist, workers=1)
     two = sweep(cfgs, tmp_path/'two.csv', data=mnist, workers=2)
     assert len(one) == len(cfgs) and sorted(two.key) == sorted(c.key for c in cfgs)
@@ -112,7 +112,6 @@ def _alive(pid:int) -> bool:
     except OSError: return False
 
 def test_killed_parallel_sweep_stops_its_workers_and_resumes(mnist, tmp_path):
-    from finalbn_fastai.mnist import MnistConfig
     res = tmp_path/'m.csv'
     cmd = finalbn_cmd('mnist', '4.8', '--seeds', 3, '--epochs', 10, '--n-majority', 200, '--ratio', 0.05, '--workers', 2,
                       '--results', res, '--data', mnist)
@@ -139,9 +138,9 @@ def test_killed_parallel_sweep_stops_its_workers_and_resumes(mnist, tmp_path):
 
 def test_script_without_main_guard_one_line(mnist, tmp_path):
     script = tmp_path/'unguarded.py'                                   # the workers import a script: it must guard its sweep
-    script.write_text(f"""from finalbn_fastai.experiments import sweep
-from finalbn_fastai.mnist import MNIST_SCALES, table_4_8_configs
-sweep(table_4_8_configs(MNIST_SCALES['test']['t48'].replace(epochs=1), seeds=1)[:2], {str(tmp_path/'u.csv')!r}, data={str(mnist)!r}, workers=2)
+    script.write_text(f"""from finalbn_fastai.sweeps import sweep
+from finalbn_fastai.config import SCALES, table_4_8_grid
+sweep(table_4_8_grid(SCALES['test'].mnist_4_8.replace(epochs=1))[:2], {str(tmp_path/'u.csv')!r}, data={str(mnist)!r}, workers=2)
 """)
     r = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=300)
     assert r.returncode != 0

@@ -103,7 +103,7 @@ def build(out='_docs') -> list[Path]:
     refresh_quarto_yml()                             # nbs/nbdev.yml and nbs/_quarto.yml, as nbdev-docs would
     nbdev_sidebar.__wrapped__(path=cfg.nbs_path)     # nbs/sidebar.yml (skipped unless custom_sidebar)
     cache = proc_nbs(cfg.nbs_path, n_workers=0)      # nbdev's own processing (nbdev-proc-nbs without Quarto's installer)
-    nbs = sorted(cache.glob('*.ipynb'))
+    nbs = sorted(cache.rglob('*.ipynb'), key=lambda f: (f.parent != cache/'api', f.name))   # the library's chapters first, then the study's
     if out.exists(): shutil.rmtree(out)
     out.mkdir(parents=True)
     books = {f: nbformat.reads(f.read_text(), as_version=4, capture_validation_error={}) for f in nbs}   # nbdev's marks are cleaned off below

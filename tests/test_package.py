@@ -1,0 +1,70 @@
+"""The package as a user gets it: a wheel that carries the paper's numbers and prints a table from any folder; every
+module exported from a notebook; notebooks small; the README's result tables as the committed results files give them;
+notebooks that need absent data skipped with a reason."""
+import json, os, re, subprocess, sys, zipfile
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+@pytest.fixture(scope='module')
+def wheel(tmp_path_factory):
+    "The package built as a wheel (no build isolation: this machine's setuptools)"
+    d = tmp_path_factory.mktemp('wheel')
+    r = subprocess.run([sys.executable, '-m', 'pip', 'wheel', str(ROOT), '--no-deps', '--no-build-isolation', '-q', '-w', str(d)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return next(d.glob('finalbn_fastai-*.whl'))
+
+def test_wheel_carries_the_papers_numbers(wheel):
+    "Catches the paper's CSV files left out of the wheel (a table then fails after a non-editable install)"
+    names = set(zipfile.ZipFile(wheel).namelist())
+    papers = {f'finalbn_fastai/paper/{f.name}' for f in (ROOT/'finalbn_fastai'/'paper').glob('*.csv')}
+    assert len(papers) == 8 and papers <= names
+    assert not any(n.startswith(('nbs/', 'tests/')) for n in names)
+
+def test_installed_wheel_prints_a_table_from_elsewhere(wheel, tmp_path):
+    "Catches a table that finds the paper's numbers only beside a clone: the wheel, installed alone, run from another folder"
+    site = tmp_path/'site'
+    r = subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--target', str(site), str(wheel)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    elsewhere = tmp_path/'elsewhere'; elsewhere.mkdir()
+    env = {**os.environ, 'PYTHONPATH': str(site)}
+    code = "import finalbn_fastai, sys; from finalbn_fastai.cli import main; print(finalbn_fastai.__file__); sys.exit(main(sys.argv[1:]))"
+    r = subprocess.run([sys.executable, '-c', code, 'table', '4.2', '--results', str(ROOT/'nbs'/'results'/'cpu.csv')],
+                       capture_output=True, text=True, cwd=elsewhere, env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.startswith(str(site))                             # the installed copy, not the clone
+    assert 'Table 4.2' in r.stdout and '0.2942' in r.stdout and 'paper' in r.stdout   # with the paper's column
+
+def test_every_module_is_exported_from_a_notebook():
+    "Catches a hand-written module, or a stale one whose notebook is gone"
+    exported = {m for nb in (ROOT/'nbs').rglob('*.ipynb') for m in re.findall(r'#\| default_exp (\w+)', nb.read_text())}
+    modules = {p.stem for p in (ROOT/'finalbn_fastai').glob('*.py')} - {'__init__', '_modidx'}
+    assert modules == exported
+
+def test_notebooks_are_small():
+    "Catches a notebook that carries its figures (or anything else) as megabytes of output: the figures are PNG files in nbs/figures"
+    sizes = {nb.relative_to(ROOT).as_posix(): nb.stat().st_size for nb in (ROOT/'nbs').rglob('*.ipynb')}
+    assert len(sizes) >= 30
+    assert {k: v for k,v in sizes.items() if v > 2_000_000} == {}
+
+def test_readme_tables_are_the_results_files():
+    "Catches a README table typed by hand or left behind by new runs: each is what the committed results files give"
+    sys.path.insert(0, str(ROOT/'tools'))
+    import readme_tables
+    readme = (ROOT/'README.md').read_text()
+    for name,f in readme_tables.TABLES.items(): assert f() in readme, f"README's {name} table is not what tools/readme_tables.py draws from nbs/results"
+
+def test_notebooks_needing_absent_data_are_skipped(tmp_path):
+    "Catches a notebook that needs the real data but does not say so: without the data, the notebooks left all run"
+    env = {**os.environ, 'FINALBN_DATA': str(tmp_path/'no_data'), 'FINALBN_CACHE': str(tmp_path/'cache')}
+    r = subprocess.run([sys.executable, str(ROOT/'tools'/'data_skips.py')], capture_output=True, text=True, env=env)
+    skipped = set(re.findall(r'SKIPPED nbs/(\S+):', r.stderr))
+    declared = {nb.relative_to(ROOT/'nbs').as_posix() for nb in (ROOT/'nbs').rglob('*.ipynb') if 'requires-data:' in nb.read_text()}
+    assert skipped == declared and {'api/02_data.ipynb', '10_table_4_2.ipynb', '20_table_4_7.ipynb'} <= skipped
+    assert all('copy is absent' in l for l in r.stderr.strip().splitlines())
+    nbdev_test = Path(sys.executable).parent/'nbdev-test'
+    r = subprocess.run([str(nbdev_test), '--n-workers', '2', '--skip-file-re', r.stdout.strip(), str(ROOT/'nbs')],
+                       capture_output=True, text=True, env=env, timeout=1200)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
