@@ -89,6 +89,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
             'finalbn_fastai.core': { 'finalbn_fastai.core.FinalBNError': ('api/core.html#finalbnerror', 'finalbn_fastai/core.py'),
                                      'finalbn_fastai.core.atomic_write': ('api/core.html#atomic_write', 'finalbn_fastai/core.py'),
                                      'finalbn_fastai.core.cache_dir': ('api/core.html#cache_dir', 'finalbn_fastai/core.py'),
+                                     'finalbn_fastai.core.download': ('api/core.html#download', 'finalbn_fastai/core.py'),
                                      'finalbn_fastai.core.shared_data': ('api/core.html#shared_data', 'finalbn_fastai/core.py')},
             'finalbn_fastai.data': { 'finalbn_fastai.data._check_image': ('api/data.html#_check_image', 'finalbn_fastai/data.py'),
                                      'finalbn_fastai.data._check_manifest': ('api/data.html#_check_manifest', 'finalbn_fastai/data.py'),

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastcore.xtras import atomic_save
 
 # %% auto #0
-__all__ = ['FinalBNError', 'shared_data', 'cache_dir', 'atomic_write']
+__all__ = ['FinalBNError', 'shared_data', 'cache_dir', 'atomic_write', 'download']
 
 # %% ../nbs/api/00_core.ipynb #9a3cf1f7
 class FinalBNError(ValueError):
@@ -42,3 +42,10 @@ def atomic_write(fname, mode:str='w'):
     with atomic_save(fname, mode) as f:
         yield f
         f.flush(); os.fsync(f.fileno())
+
+# %% ../nbs/api/00_core.ipynb #de24ac7b
+def download(url:str, what:str, instead:str) -> Path:
+    "fastai's `untar_data(url)`: the folder of `what`, or a one-line error that says to do `instead` without internet"
+    from fastai.data.external import untar_data          # only here: the rest of this module needs no fastai
+    try: return untar_data(url)
+    except Exception as e: raise FinalBNError(f"could not download {what} from {url} ({type(e).__name__}: {e}); without internet, {instead}") from None

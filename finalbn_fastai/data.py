@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image
 from fastprogress.fastprogress import progress_bar
-from fastai.data.all import DataBlock, CategoryBlock, ColReader, ColSplitter, get_files, untar_data
+from fastai.data.all import DataBlock, CategoryBlock, ColReader, ColSplitter, get_files
 from fastai.vision.all import ImageBlock, Resize, Normalize, aug_transforms, imagenet_stats, image_extensions
-from .core import FinalBNError, atomic_write
+from .core import FinalBNError, atomic_write, download
 from .config import LABELS, counts_pair
 
 # %% auto #0
@@ -193,10 +193,7 @@ PLANTVILLAGE_URL = 'https://github.com/spMohanty/PlantVillage-Dataset/archive/re
 
 def get_plantvillage(url:str=PLANTVILLAGE_URL) -> Path:
     "Download PlantVillage with fastai's `untar_data` and return its folder of class folders (`raw/color`)"
-    try: path = untar_data(url)
-    except Exception as e:
-        raise FinalBNError(f"could not download PlantVillage from {url} ({type(e).__name__}: {e}); "
-                           "without internet, pass a local folder of class folders instead (e.g. ../shared/data/plantvillage)") from None
+    path = download(url, 'PlantVillage', 'pass a local folder of class folders instead (e.g. ../shared/data/plantvillage)')
     return next(iter(sorted(path.glob('**/raw/color'))), path)
 
 # %% ../nbs/api/02_data.ipynb #9d3056e6

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch.utils.data import TensorDataset
 from PIL import Image
-from fastai.basics import DataLoaders, TfmdDL, untar_data, URLs
-from .core import FinalBNError, shared_data
+from fastai.basics import DataLoaders, TfmdDL, URLs
+from .core import FinalBNError, shared_data, download
 from .config import parse_digits, counts_pair
 
 # %% auto #0
@@ -72,10 +72,7 @@ def mnist_arrays(path=None) -> dict:
 
 def get_mnist() -> Path:
     "Download fastai's MNIST (PNG folders) with `untar_data` and return its folder"
-    try: return untar_data(URLs.MNIST)
-    except Exception as e:
-        raise FinalBNError(f"could not download MNIST from {URLs.MNIST} ({type(e).__name__}: {e}); "
-                           "without internet, pass a folder of the IDX files instead (e.g. ../shared/data/mnist)") from None
+    return download(URLs.MNIST, 'MNIST', 'pass a folder of the IDX files instead (e.g. ../shared/data/mnist)')
 
 # %% ../nbs/api/03_digits.ipynb #180f43d9
 def mnist_split(arrays:dict, majority='8', minority='3', ratio:float=0.1, n_majority:int=1000, n_valid:int=200, n_test:int=500, seed:int=0) -> pd.DataFrame:

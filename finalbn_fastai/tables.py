@@ -315,7 +315,7 @@ def table_4_7(res:pd.DataFrame) -> pd.DataFrame:
     paper = paper_table('4.7').set_index(['setting','digit'])
     t = pd.concat({lbl: _digits_beside(lg[lg.final_bn==bn], ['setting','digit'], paper, col)
                    for bn,lbl,col in [(False, 'without final BN', 'without_final_bn'), (True, 'with final BN', 'with_final_bn')]}, axis=1)
-    t.insert(0, 'minority', paper.minority.reindex(t.index.droplevel(list(range(len(SETUP))))).map({1: '✓', 0: ''}).to_numpy())
+    t.insert(0, ('minority', ''), paper.minority.reindex(t.index.droplevel(list(range(len(SETUP))))).map({1: '✓', 0: ''}).to_numpy())
     return t
 
 def table_4_8(res:pd.DataFrame) -> pd.DataFrame:

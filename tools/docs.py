@@ -80,6 +80,7 @@ def _local_links(body:str) -> str:
     """Links that work from any folder: nbdev's site-absolute doc links ('/calibration.html#ece') made relative, and its source links
     (to a repository on GitHub, which this project does not name) pointed at the copy of the sources inside the site"""
     body = re.sub(r'(href|src)="/(?!/)', r'\1="', body)
+    body = re.sub(r'href="api/', 'href="', body)                                       # the library's pages sit beside the others
     body = re.sub(r'(<a [^>]*)>([^<]*)</a>\{([^}]*)\}', r'\1 \3>\2</a>', body)        # Pandoc's link attributes, as Quarto applies them
     body = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{m.group(1).lower()}"', body)          # Quarto's anchors are lower case,
     body = re.sub(r'href="([^"#:]*)#([^"]+)"', lambda m: f'href="{m.group(1)}#{m.group(2).lower()}"', body)   # and nbdev's links use them
