@@ -1,7 +1,7 @@
 """The package as a user gets it: a wheel that carries the paper's numbers and prints a table from any folder; every
 module exported from a notebook; notebooks small; the README's result tables as the committed results files give them;
 notebooks that need absent data skipped with a reason."""
-import json, os, re, subprocess, sys, zipfile
+import os, re, shutil, subprocess, sys, zipfile
 from pathlib import Path
 import pytest
 
@@ -10,8 +10,10 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope='module')
 def wheel(tmp_path_factory):
     "The package built as a wheel (no build isolation: this machine's setuptools)"
-    d = tmp_path_factory.mktemp('wheel')
-    r = subprocess.run([sys.executable, '-m', 'pip', 'wheel', str(ROOT), '--no-deps', '--no-build-isolation', '-q', '-w', str(d)],
+    d,src = tmp_path_factory.mktemp('wheel'),tmp_path_factory.mktemp('src')   # built from a copy: setuptools leaves build/ behind
+    shutil.copytree(ROOT/'finalbn_fastai', src/'finalbn_fastai', ignore=shutil.ignore_patterns('__pycache__'))
+    for f in ('pyproject.toml', 'README.md'): shutil.copy(ROOT/f, src/f)
+    r = subprocess.run([sys.executable, '-m', 'pip', 'wheel', str(src), '--no-deps', '--no-build-isolation', '-q', '-w', str(d)],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     return next(d.glob('finalbn_fastai-*.whl'))
