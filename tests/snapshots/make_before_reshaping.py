@@ -1,4 +1,4 @@
-"""Snapshot, with the code before the reshaping (commit 2bd1e92), of every committed results file as loaded and every table and figure drawn from them.
+"""Snapshot, with the code before the reshaping (commit 2bd1e92), of every table and figure drawn from the committed results files.
 
 It ran once, on the code of commit 2bd1e92 (before issue 15 reshaped the package), and will not run on the reshaped API;
 tests/test_results_compat.py draws the same tables with the current code and compares."""
