@@ -87,6 +87,8 @@ def demo(out:str='demo_out', # folder for demo.csv (the results file: a row per 
     if epochs < 1: raise FinalBNError(f"epochs must be at least 1, got {epochs}")
     out = Path(out)
     if out.exists() and not out.is_dir(): raise FinalBNError(f"--out {out} exists and is not a folder")
+    if (out/'demo.csv').is_file() and not (out/'demo.csv').read_text().startswith('schema,'):
+        raise FinalBNError(f"{out/'demo.csv'} holds the per-seed rows of an earlier version, not a results file: remove it, or pass another --out")
     out.mkdir(parents=True, exist_ok=True)
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -220,7 +222,7 @@ def mnist(name:str,                  # what to run: 4.7 (digit settings, simple 
             'remedies': lambda: remedy_grid(base.replace(majority='8', minority='3'))}[name]()
     what = f"{'Table '+name if name!='remedies' else 'Remedies'} ({base.model}, ratio {base.ratio}, {base.n_majority} per majority digit, {base.epochs} epochs)"
     res = _sweep(with_seeds(grid, seeds), results, data, min(8, num_cpus()) if workers is None else workers, what)
-    _print_table(name if name=='remedies' else name, res, results)
+    _print_table(name, res, results)
 
 TABLES = ['4.2','4.3','4.4','4.6','4.7','4.8','fig4.3','fig4.5','fig4.6','fig4.7','remedies']
 
@@ -237,7 +239,9 @@ def _print_table(name, res, results, plant='Apple', out=None):
         print(f"Figure {name[3:]} from {len(res)} run(s) written to {out}")
         return
     t = T.remedies_table(res) if name == 'remedies' else T.table_4_3(res, plant) if name == '4.3' else getattr(T, 'table_'+name.replace('.','_'))(res)
-    if not len(t): raise FinalBNError(f"{results} holds no runs of the remedies comparison: run finalbn sweep --grid remedies, or finalbn mnist remedies")
+    if not len(t) or ('ours' in t.columns.get_level_values(-1) and t.xs('ours', axis=1, level=-1).isna().all().all()):
+        how = 'finalbn sweep --grid remedies, or finalbn mnist remedies' if name == 'remedies' else 'the sweep of its notebook (see finalbn --help)'
+        raise FinalBNError(f"{results} holds no runs of {'the remedies comparison' if name == 'remedies' else 'Table '+name}: run {how}")
     what = ("Remedies against the final BN: minority F1 (mean, 95% bootstrap interval over n seeds), paired difference, Wilcoxon p, "
             "Holm-corrected" if name == 'remedies' else f"Table {name}: ours (mean over n runs) beside the paper's")
     with pd.option_context('display.width', 250, 'display.max_columns', 50):
@@ -286,3 +290,6 @@ def main(argv=None) -> int:
         print(f"finalbn: error: {e}", file=sys.stderr)
         return 2
     return 0
+
+# %% ../nbs/api/13_cli.ipynb #305e40e6
+if __name__ == '__main__': sys.exit(main())   # python -m finalbn_fastai.cli, as the finalbn script

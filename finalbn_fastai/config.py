@@ -169,7 +169,7 @@ class MnistConfig(RunConfig):
         if set(parse_digits(self.majority)) & set(parse_digits(self.minority)):
             raise FinalBNError(f"digit(s) {sorted(set(parse_digits(self.majority)) & set(parse_digits(self.minority)))} are both majority and minority")
         if not 0 < self.ratio <= 1: raise FinalBNError(f"ratio must be in (0, 1], got {self.ratio}")
-        if self.n_majority < 1 or self.n_test < 1: raise FinalBNError("n_majority and n_test must be at least 1")
+        if self.n_majority < 1 or self.n_valid < 1 or self.n_test < 1: raise FinalBNError("n_majority, n_valid and n_test must be at least 1")
     @property
     def reweights(self) -> bool: return self.weighted_loss or self.remedy not in ('', 'resample')   # the loss is not the output's own
     @property

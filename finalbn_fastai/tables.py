@@ -255,9 +255,10 @@ REMEDY_METRICS = ['minority_f1', 'majority_f1', 'balanced_accuracy', 'ece', 'bri
 _ROLES = {'unhealthy_f1': 'minority_f1', 'healthy_f1': 'majority_f1'}   # PlantVillage's classes, as roles
 
 def _setting(r) -> dict:
-    "Where a run of the comparison belongs: its data (plant, or MNIST digits) and its imbalance (training counts, or ratio)"
+    "Where a run of the comparison belongs: its data (plant, or digits) and its imbalance (training counts, or ratio)"
     if 'plant' in r: return dict(data=r['plant'], imbalance=str(r['train']))
-    return dict(data=f"MNIST {r['minority']} vs {r['majority']}", imbalance=f"ratio {r['ratio']:g}")
+    if 'ratio' in r: return dict(data=f"MNIST {r['minority']} vs {r['majority']}", imbalance=f"ratio {r['ratio']:g}")
+    return dict(data=f"digits {r['minority']} vs {r['majority']}", imbalance=str(r['train']))       # scikit-learn's, the demo's kind
 
 def remedy_long(res:pd.DataFrame) -> pd.DataFrame:
     "One row per run and remedy (after-training ones included for the runs without and with the final BN): data, imbalance, seed and the metrics"

@@ -35,6 +35,8 @@ def test_help_and_version_without_torch():
                        capture_output=True, text=True)
     assert r.stdout.strip() == '[]', r.stdout + r.stderr
     assert finalbn('--version').stdout.strip() == f'finalbn_fastai {finalbn_fastai.__version__}'
+    r = subprocess.run([sys.executable, '-m', 'finalbn_fastai.cli', '--version'], capture_output=True, text=True)   # as a module, too
+    assert r.stdout.strip() == f'finalbn_fastai {finalbn_fastai.__version__}'
 
 def test_star_import_exports_no_test_helper():
     "Catches test fixtures leaking into the user's namespace, and a public name of issue 2 going missing"

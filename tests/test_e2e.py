@@ -52,7 +52,11 @@ def test_engine_on_another_folder_layout(tmp_path):
                  train=(30,4), valid=(5,2), test=(10,6))
     res = sweep([cfg, cfg.replace(final_bn=False)], tmp_path/'r.csv', data=root)
     assert len(res) == 2 and set(res.plant) == {'ISIC'} and set(res.groups) == {'benign:malignant'}
-    assert set(res.key) == {cfg.key, cfg.replace(final_bn=False).key} and res.manifest.nunique() == 1   # the two configs, on one split
+    assert res.manifest.nunique() == 1                                # the two models on one split of the generated folders
+    from finalbn_fastai.results import load_probs
+    probs = load_probs(tmp_path/'r.csv', cfg.key)
+    assert len(probs) == 16 and probs.item.str.startswith('malignant/').sum() == 6              # the test images, by name,
+    assert (probs.target == probs.item.str.split('/').str[0].map({'benign': 'healthy', 'malignant': 'unhealthy'})).all()   # each with its folder's label
     assert main(['run', '--plant', 'ISIC', '--groups', 'benign:malignant', '--data', str(root), '--arch', 'resnet18', '--no-pretrained',
                  '--size', '32', '--epochs', '1', '--bs', '8', '--train', '30,4', '--valid', '5,2', '--test', '10,6',
                  '--final-bias', '--results', str(tmp_path/'r.csv')]) == 0

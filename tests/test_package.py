@@ -32,11 +32,11 @@ def test_installed_wheel_prints_a_table_from_elsewhere(wheel, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     elsewhere = tmp_path/'elsewhere'; elsewhere.mkdir()
     env = {**os.environ, 'PYTHONPATH': str(site)}
-    code = "import finalbn_fastai, sys; from finalbn_fastai.cli import main; print(finalbn_fastai.__file__); sys.exit(main(sys.argv[1:]))"
-    r = subprocess.run([sys.executable, '-c', code, 'table', '4.2', '--results', str(ROOT/'nbs'/'results'/'cpu.csv')],
+    r = subprocess.run([sys.executable, '-c', 'import finalbn_fastai; print(finalbn_fastai.__file__)'], capture_output=True, text=True, cwd=elsewhere, env=env)
+    assert r.stdout.startswith(str(site)), r.stdout + r.stderr        # the installed copy, not the clone
+    r = subprocess.run([str(site/'bin'/'finalbn'), 'table', '4.2', '--results', str(ROOT/'nbs'/'results'/'cpu.csv')],   # the wheel's own script
                        capture_output=True, text=True, cwd=elsewhere, env=env)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert r.stdout.startswith(str(site))                             # the installed copy, not the clone
     assert 'Table 4.2' in r.stdout and '0.2942' in r.stdout and 'paper' in r.stdout   # with the paper's column
 
 def test_every_module_is_exported_from_a_notebook():

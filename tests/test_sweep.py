@@ -97,7 +97,7 @@ def test_workers_give_the_same_rows(mnist, tmp_path):
     assert len(one) == len(cfgs) and sorted(two.key) == sorted(c.key for c in cfgs)
     pd.testing.assert_frame_equal(_rows(two), _rows(one))             # the rows do not depend on the workers
     for k in one.key: pd.testing.assert_frame_equal(load_probs(tmp_path/'two.csv', k), load_probs(tmp_path/'one.csv', k))
-    assert len(load_results(tmp_path/'two.csv', MnistConfig)) == len(cfgs)
+    assert (tmp_path/'two.csv').read_text().count('\n') == len(cfgs) + 1   # the pool's results file: a header and each run once
 
 def _children(pid:int) -> list[int]:
     kids = []

@@ -77,7 +77,7 @@ def apply_directives(nb):
     return nb
 
 def _local_links(body:str) -> str:
-    """Links that work from any folder: nbdev's site-absolute doc links ('/calibration.html#ece') made relative, and its source links
+    """Links that work from any folder: nbdev's site-absolute doc links ('/evaluation.html#ece') made relative, and its source links
     (to a repository on GitHub, which this project does not name) pointed at the copy of the sources inside the site"""
     body = re.sub(r'(href|src)="/(?!/)', r'\1="', body)
     body = re.sub(r'href="api/', 'href="', body)                                       # the library's pages sit beside the others
