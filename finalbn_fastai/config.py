@@ -13,9 +13,9 @@ from .core import FinalBNError
 # %% auto #0
 __all__ = ['REMEDIES', 'MNIST_MODELS', 'LABELS', 'WD_ON', 'Config', 'KINDS', 'SWITCHES', 'TABLE_4_7', 'TABLE_4_8',
            'REMEDY_VARIANTS', 'POSTHOC', 'SCALES', 'counts_pair', 'parse_digits', 'check_remedy', 'check_output',
-           'RunConfig', 'ImageConfig', 'MnistConfig', 'DigitsConfig', 'switches', 'config_id', 'paper_grid',
-           'with_seeds', 'ratio_grid', 'batch_grid', 'table_4_7_grid', 'table_4_8_grid', 'demo_grid', 'remedy_grid',
-           'remedy_variant', 'Scale', 'study_scale', 'results_path']
+           'RunConfig', 'ImageConfig', 'MnistConfig', 'DigitsConfig', 'FolderConfig', 'switches', 'config_id',
+           'paper_grid', 'with_seeds', 'ratio_grid', 'batch_grid', 'table_4_7_grid', 'table_4_8_grid', 'demo_grid',
+           'remedy_grid', 'remedy_variant', 'Scale', 'study_scale', 'results_path']
 
 # %% ../nbs/api/01_config.ipynb #c299c108
 def counts_pair(v, what:str='counts', names:str='healthy,unhealthy') -> tuple[int,int]:
@@ -96,9 +96,17 @@ class RunConfig:
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
     def replace(self, **kwargs): return dataclasses.replace(self, **kwargs)
 
-# %% ../nbs/api/01_config.ipynb #bff09c53
+# %% ../nbs/api/01_config.ipynb #e5832e97
 LABELS = ['healthy','unhealthy']   # the two classes of an image run: the majority and the minority
 WD_ON = 0.01
+
+def _check_image_switches(cfg):
+    "The checks every config of images shares: size, weight decay, and the final BN's variants"
+    name = type(cfg).__name__
+    if cfg.size < 1: raise FinalBNError(f"{name}.size must be at least 1, got {cfg.size}")
+    if cfg.weight_decay < 0: raise FinalBNError(f"{name}.weight_decay must not be negative")
+    if cfg.remove_final_bn and not cfg.final_bn: raise FinalBNError("remove_final_bn needs final_bn: there is no final BN to remove")
+    if cfg.selu and cfg.final_bn: raise FinalBNError("selu takes the final BN's place: pass final_bn=False with selu")
 
 @dataclass(frozen=True)
 class ImageConfig(RunConfig):
@@ -125,10 +133,8 @@ class ImageConfig(RunConfig):
     def normalize(self):
         for f in ('train','valid','test'): self._set(**{f: counts_pair(getattr(self, f), f'{f} counts')})
     def check(self):
-        if self.size < 1: raise FinalBNError(f"ImageConfig.size must be at least 1, got {self.size}")
-        if self.weight_decay < 0: raise FinalBNError("ImageConfig.weight_decay must not be negative")
-        if self.remove_final_bn and not self.final_bn: raise FinalBNError("remove_final_bn needs final_bn: there is no final BN to remove")
-        if self.selu and self.final_bn: raise FinalBNError("selu takes the final BN's place: pass final_bn=False (--no-final-bn) with selu")
+        _check_image_switches(self)
+        if not all(self.train): raise FinalBNError(f"the training split needs images of both classes, got train counts {self.train}: nothing to learn a class from")
         if self.groups and (self.groups.count(':') != 1 or not all(o.strip() for o in self.groups.split(':'))):
             raise FinalBNError(f"groups must be 'majority folders:minority folders' (e.g. 'benign:malignant'), got {self.groups!r}")
     @property
@@ -202,9 +208,42 @@ class DigitsConfig(RunConfig):
     @property
     def roles(self) -> list[str]: return ['majority', 'minority']
 
-KINDS = (ImageConfig, MnistConfig, DigitsConfig)   # every kind of run, each with its own results format
+def _check_sizes(v:str, what:str):
+    "Fail in one line unless `v` is a split's size: a fraction (0.15), a count (10) or a count per class (150,7)"
+    try: vals = [float(o) for o in v.split(',')]
+    except ValueError: raise FinalBNError(f"{what} must be a fraction of each class (0.15), a count (10) or a count per class (150,7); got {v!r}") from None
+    if len(vals) == 1 and 0 < vals[0] < 1: return
+    if any(o < 0 or o != int(o) for o in vals): raise FinalBNError(f"{what} must be a fraction in (0, 1) or whole counts, not negative; got {v!r}")
 
-# %% ../nbs/api/01_config.ipynb #e5a5cf92
+@dataclass(frozen=True)
+class FolderConfig(RunConfig):
+    "One run on your own images: a folder with a folder per class, any number of classes, split by fractions or counts per class"
+    arch:str='efficientnet_lite0' # body: efficientnet_lite0 (pretrained offline), resnet34 or vgg19_bn (the paper's: their weights download), simple_cnn (from scratch), or a torchvision model
+    pretrained:bool=True         # ImageNet weights for the body; off: random weights
+    data_aug:bool=False          # fastai's aug_transforms on the training batches
+    mixup:bool=False             # fastai's MixUp
+    unfreeze_bn:bool=False       # the frozen body's BatchNorm layers train (fastai's train_bn)
+    weight_decay:float=0.0       # decoupled weight decay; 0 is off
+    size:int=224                 # image size in pixels
+    classes:str=''               # the class folders to use, comma-separated (default: every folder)
+    valid:str='0.15'             # validation images per class: a fraction (0.15), one count for all (10), or a count per class in the classes' order (150,7)
+    test:str='0.15'              # test images per class, as for valid
+    train:str=''                 # training images per class, as for valid (default: all the others)
+    remove_final_bn:bool=False   # train with the final BN, test without it (Table 4.6)
+    final_bias:bool=False        # the last Linear gets a bias (fastai's follows a BN and has none)
+    selu:bool=False              # a SELU over the logits in place of the final BN (needs final_bn off)
+
+    schema = 'finalbn-folder-1'
+
+    def check(self):
+        _check_image_switches(self)
+        for f in ('valid', 'test', 'train'):
+            if getattr(self, f): _check_sizes(getattr(self, f), f)
+        if not self.valid or not self.test: raise FinalBNError("valid and test need a size: a fraction (0.15) or counts")
+
+KINDS = (ImageConfig, MnistConfig, DigitsConfig, FolderConfig)   # every kind of run, each with its own results format
+
+# %% ../nbs/api/01_config.ipynb #83ef4f13
 SWITCHES = {'BN':'final_bn', 'WL':'weighted_loss', 'DA':'data_aug', 'MX':'mixup', 'UF':'unfreeze_bn', 'WD':'weight_decay'}
 
 def switches(cfg:ImageConfig) -> dict:
@@ -229,7 +268,7 @@ def paper_grid(base:ImageConfig=None, names=tuple(SWITCHES)) -> list[ImageConfig
         res.append(cfg)
     return res
 
-# %% ../nbs/api/01_config.ipynb #cb1d282f
+# %% ../nbs/api/01_config.ipynb #80f673e7
 def with_seeds(configs, seeds) -> list:
     "Each of `configs` once per seed in `seeds` (an int n means 0..n-1)"
     seeds = range(seeds) if isinstance(seeds, int) else seeds
@@ -287,7 +326,7 @@ def remedy_variant(cfg:RunConfig) -> str|None:
         if all(getattr(cfg, k) == v for k,v in {**ref, **ch}.items()): return lbl
     return None
 
-# %% ../nbs/api/01_config.ipynb #982c5897
+# %% ../nbs/api/01_config.ipynb #b2081c6d
 @dataclass(frozen=True)
 class Scale:
     "How big the study's sweeps are at one scale"

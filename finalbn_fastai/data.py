@@ -15,9 +15,10 @@ from .core import FinalBNError, atomic_write, download
 from .config import LABELS, counts_pair
 
 # %% auto #0
-__all__ = ['ITEM_COLS', 'SPLITS', 'MANIFEST_COLS', 'PLANTVILLAGE_URL', 'parse_class_folder', 'file_md5', 'plantvillage_items',
-           'find_plant', 'distinct_images', 'skewed_split', 'save_manifest', 'load_manifest', 'manifest_hash',
-           'train_counts', 'plant_dls', 'get_plantvillage', 'folder_items']
+__all__ = ['ITEM_COLS', 'SPLITS', 'MANIFEST_COLS', 'PLANTVILLAGE_URL', 'IMAGE_COLS', 'parse_class_folder', 'file_md5',
+           'plantvillage_items', 'find_plant', 'distinct_images', 'skewed_split', 'save_manifest', 'load_manifest',
+           'manifest_hash', 'train_counts', 'image_dls', 'plant_dls', 'get_plantvillage', 'folder_items', 'image_items',
+           'class_split']
 
 # %% ../nbs/api/02_data.ipynb #ead2db8b
 def _clean(s:str) -> str: return re.sub(r'[^0-9A-Za-z]+', '_', s).strip('_')
@@ -70,12 +71,12 @@ def plantvillage_items(path) -> pd.DataFrame:
         raise FinalBNError(f"class folder {k} occurs under {' and '.join(v)}: point at one variant of the data set (e.g. raw/color), not their parent")
     return _items_frame(rows, skipped, 'plantvillage_items')
 
-def _items_frame(rows, skipped, who:str) -> pd.DataFrame:
+def _items_frame(rows, skipped, who:str, cols=ITEM_COLS) -> pd.DataFrame:
     "The items table of `rows`, sorted by name, with the files left out in its attrs (and a warning naming a few)"
     if skipped:
         eg = '; '.join(f'{n} ({w})' for n,w in skipped[:3])
         warnings.warn(f"{who} left out {len(skipped)} file(s) that are not readable images: {eg}{' ...' if len(skipped)>3 else ''}")
-    df = pd.DataFrame(rows, columns=ITEM_COLS).sort_values('name', ignore_index=True)
+    df = pd.DataFrame(rows, columns=cols).sort_values('name', ignore_index=True)
     df.attrs['skipped'] = skipped
     return df
 
@@ -98,9 +99,9 @@ def _draw_order(names, seed:int) -> np.ndarray:
     return np.argsort([hashlib.md5(f'{seed}:{n}'.encode()).hexdigest() for n in names], kind='stable')
 
 def distinct_images(items:pd.DataFrame) -> pd.DataFrame:
-    "One row per image content (the first by name); contents found under both labels are dropped"
+    "One row per image content (the first by name); contents found under two labels are dropped"
     if 'md5' not in items: items = items.assign(md5=[file_md5(p) for p in items.path])
-    mixed = items.groupby('md5').healthy.nunique()
+    mixed = items.groupby('md5')['label' if 'label' in items else 'healthy'].nunique()
     items = items[~items.md5.isin(mixed[mixed>1].index)]
     return items.sort_values('name').drop_duplicates('md5', ignore_index=True)
 
@@ -109,6 +110,7 @@ def skewed_split(items:pd.DataFrame, plant:str, train=(1000,10), valid=(150,7), 
     "Manifest of exact `(healthy, unhealthy)` counts per split from one `plant` of `items`, disjoint by content, reproducible by `seed`"
     counts = {s:counts_pair(c, f'{s} counts') for s,c in zip(SPLITS, (train,valid,test))}
     if not all(sum(c) for c in counts.values()): raise FinalBNError(f"every split needs at least one image; got {counts}")
+    if not all(counts['train']): raise FinalBNError(f"the training split needs images of both classes, got train counts {counts['train']}: nothing to learn a class from")
     if not isinstance(seed, (int, np.integer)): raise FinalBNError(f"seed must be a whole number, got {seed!r}")
     plant = find_plant(items, plant)
     sub = distinct_images(items[items.plant==plant])
@@ -130,13 +132,14 @@ def skewed_split(items:pd.DataFrame, plant:str, train=(1000,10), valid=(150,7), 
     m['split'] = m.split.astype(str)
     return m[MANIFEST_COLS]
 
-# %% ../nbs/api/02_data.ipynb #586dae7a
-def _check_manifest(m:pd.DataFrame, what='manifest'):
-    "Fail in one line unless `m` has the columns, splits and labels of a manifest, and no image twice"
+# %% ../nbs/api/02_data.ipynb #ad337923
+def _check_manifest(m:pd.DataFrame, what='manifest', classes=None):
+    "Fail in one line unless `m` has the columns, splits and labels (of `classes`, if given) of a manifest, and no image twice"
     missing = [c for c in ('split','label','name','path') if c not in m]
     if missing: raise FinalBNError(f"{what} lacks the column(s) {', '.join(missing)}")
     if not len(m): raise FinalBNError(f"{what} is empty")
-    for col,ok in (('split', SPLITS), ('label', LABELS)):
+    for col,ok in (('split', SPLITS), ('label', classes)):
+        if ok is None: continue
         bad = set(m[col]) - set(ok)
         if bad: raise FinalBNError(f"{what} has unknown {col}(s) {sorted(map(str, bad))}; they are {', '.join(ok)}")
     for col in ('name','md5'):
@@ -172,21 +175,26 @@ def train_counts(split:pd.DataFrame, classes) -> list[int]:
     "Training images per class of `split`, in the order of `classes`"
     return [int(((split.split=='train') & (split.label==c)).sum()) for c in classes]
 
-# %% ../nbs/api/02_data.ipynb #9080c355
-def plant_dls(manifest:pd.DataFrame, size:int=224, bs:int=64, aug:bool=False, stats=imagenet_stats, **kwargs):
-    "fastai `DataLoaders` of the train and valid splits of `manifest`, normalised with `stats`, with the labelled test split as the third loader"
-    _check_manifest(manifest)
+# %% ../nbs/api/02_data.ipynb #1f9c1d95
+def image_dls(manifest:pd.DataFrame, classes=None, size:int=224, bs:int=64, aug:bool=False, stats=imagenet_stats, **kwargs):
+    "fastai `DataLoaders` of the train and valid splits of `manifest` (its labels, or `classes`), normalised with `stats`, the labelled test split as the third loader"
+    classes = list(classes) if classes is not None else sorted(manifest.label.astype(str).unique())
+    _check_manifest(manifest, classes=classes)
     n_trn = int((manifest.split=='train').sum())
     if not n_trn or not (manifest.split=='valid').any(): raise FinalBNError("the manifest needs both train and valid images")
     if not 2 <= bs <= n_trn: raise FinalBNError(f"bs={bs} must be at least 2 (BatchNorm needs two images) and at most the {n_trn} training images")
     df = manifest[manifest.split.isin(['train','valid'])].assign(is_valid=lambda d: d.split=='valid')
     batch_tfms = [*(aug_transforms() if aug else []), Normalize.from_stats(*stats)]
-    dblock = DataBlock(blocks=(ImageBlock, CategoryBlock(vocab=LABELS)), get_x=ColReader('path'), get_y=ColReader('label'),
+    dblock = DataBlock(blocks=(ImageBlock, CategoryBlock(vocab=classes, sort=False)), get_x=ColReader('path'), get_y=ColReader('label'),
                        splitter=ColSplitter('is_valid'), item_tfms=Resize(size), batch_tfms=batch_tfms)
     dls = dblock.dataloaders(df.reset_index(drop=True), bs=bs, **kwargs)
     tst = manifest[manifest.split=='test'].reset_index(drop=True)
     if len(tst): dls.loaders.append(dls.test_dl(tst, with_labels=True))
     return dls
+
+def plant_dls(manifest:pd.DataFrame, size:int=224, bs:int=64, aug:bool=False, stats=imagenet_stats, **kwargs):
+    "The study's `image_dls`: classes 'healthy' and 'unhealthy', the minority second"
+    return image_dls(manifest, LABELS, size=size, bs=bs, aug=aug, stats=stats, **kwargs)
 
 # %% ../nbs/api/02_data.ipynb #617d5489
 PLANTVILLAGE_URL = 'https://github.com/spMohanty/PlantVillage-Dataset/archive/refs/heads/master.zip'
@@ -220,3 +228,64 @@ def folder_items(path, majority, minority, name:str=None) -> pd.DataFrame:
             rows.append((rel, str(fn.resolve()), folder, name, folder, folder in maj, md5))
     if not rows: raise FinalBNError(f"no readable images in the folders {', '.join(maj+mino)} under {path}")
     return _items_frame(rows, skipped, 'folder_items')
+
+# %% ../nbs/api/02_data.ipynb #5266fbd0
+IMAGE_COLS = ['name','path','folder','label','md5']
+
+def image_items(path, classes=None) -> pd.DataFrame:
+    "DataFrame of the readable images of the class folders of `path` (those of `classes`, default all): `name`, `path`, `folder`, `label`, `md5`"
+    path = Path(path).expanduser()
+    if not path.is_dir(): raise FinalBNError(f"no such folder: {path}")
+    have = sorted(d.name for d in path.iterdir() if d.is_dir() and not d.name.startswith(('.', '_')))
+    want = _names(classes) if classes else have
+    missing = [f for f in want if f not in have]
+    if missing: raise FinalBNError(f"no class folder {missing[0]!r} under {path}; it has: {', '.join(have) or 'no folders'}")
+    if len(want) < 2: raise FinalBNError(f"{path} needs at least two class folders (a folder per class), it has: {', '.join(have) or 'none'}")
+    rows,skipped = [],[]
+    for folder in want:
+        for fn in progress_bar(get_files(path/folder, recurse=True), leave=False):
+            rel = fn.relative_to(path).as_posix()
+            md5,why = _check_image(fn)
+            if md5 is None: skipped.append((rel, why)); continue
+            rows.append((rel, str(fn.resolve()), folder, folder, md5))
+    empty = [f for f in want if not any(r[2] == f for r in rows)]
+    if empty: raise FinalBNError(f"class folder {empty[0]!r} under {path} holds no readable image")
+    return _items_frame(rows, skipped, 'image_items', IMAGE_COLS)
+
+def _split_sizes(v, n:dict, what:str) -> dict:
+    "Images per class for one split: a fraction of each class ('0.15'), one count for all ('10') or a count per class ('150,7'), from `n` images per class"
+    if v is None: return None
+    parts = [str(o).strip() for o in (v.split(',') if isinstance(v, str) else (v if isinstance(v, (list, tuple)) else [v]))]
+    try: vals = [float(o) for o in parts]
+    except ValueError: raise FinalBNError(f"{what} must be a fraction of each class (0.15), a count (10) or a count per class (150,7); got {v!r}") from None
+    if len(vals) == 1 and 0 < vals[0] < 1: return {c: max(1, round(vals[0]*k)) for c,k in n.items()}
+    if any(o < 0 or o != int(o) for o in vals): raise FinalBNError(f"{what} counts must be whole numbers, not negative; got {v!r}")
+    if len(vals) == 1: vals = vals*len(n)
+    if len(vals) != len(n): raise FinalBNError(f"{what} gives {len(vals)} counts for {len(n)} classes ({', '.join(n)}): one per class, in that order")
+    return dict(zip(n, map(int, vals)))
+
+def class_split(items:pd.DataFrame, valid=0.15, test=0.15, train=None, seed:int=0, classes=None) -> pd.DataFrame:
+    "Manifest of a split of `items` by their `label`: fractions or counts per class for valid and test, the rest (or `train`) for training; disjoint by content, reproducible by `seed`"
+    if not isinstance(seed, (int, np.integer)): raise FinalBNError(f"seed must be a whole number, got {seed!r}")
+    classes = _names(classes) if classes else sorted(items.label.unique())
+    sub = distinct_images(items[items.label.isin(classes)])
+    n = {c: int((sub.label==c).sum()) for c in classes}
+    sizes = {s: _split_sizes(v, n, f'{s} sizes') for s,v in (('test', test), ('valid', valid), ('train', train))}
+    parts = []
+    for c in classes:
+        grp = sub[sub.label==c].sort_values('name', ignore_index=True)
+        perm = _draw_order(grp.name, seed)
+        k = {s: sizes[s][c] for s in ('test','valid')}
+        k['train'] = sizes['train'][c] if sizes['train'] else n[c] - k['test'] - k['valid']
+        if min(k.values()) < 1 or sum(k.values()) > n[c]:
+            raise FinalBNError(f"class {c!r} has {n[c]} distinct images, too few for {k['train']} train + {k['valid']} valid + {k['test']} test: "
+                               "every class needs at least one image in each split")
+        start = 0
+        for s in ('test','valid','train'):
+            parts.append(grp.iloc[perm[start:start+k[s]]].assign(split=s))
+            start += k[s]
+    m = pd.concat(parts)
+    m['split'] = pd.Categorical(m.split, SPLITS)
+    m = m.sort_values(['split','label','name'], ignore_index=True)
+    m['split'] = m.split.astype(str)
+    return m[['split'] + IMAGE_COLS]

@@ -12,7 +12,6 @@ from torch.utils.data import TensorDataset
 from fastprogress.fastprogress import progress_bar
 from fastai.basics import DataLoaders, DataLoader, Learner
 from .core import cache_dir, atomic_write
-from .config import LABELS
 from .model import arch_name
 
 # %% auto #0
@@ -60,15 +59,16 @@ def image_features(learn:Learner, items:pd.DataFrame, folder:Path) -> torch.Tens
 # %% ../nbs/api/06_features.ipynb #3a41f214
 def head_learner(learn:Learner, manifest:pd.DataFrame, folder:Path, bs:int, **kwargs) -> Learner:
     "A `Learner` training `learn`'s head (sharing its modules) on the cached features of `manifest`'s splits"
+    vocab = list(learn.dls.vocab)
     def ds(split):
         rows = manifest[manifest.split==split]
-        return TensorDataset(image_features(learn, rows, folder), torch.tensor([LABELS.index(l) for l in rows.label]))
+        return TensorDataset(image_features(learn, rows, folder), torch.tensor([vocab.index(l) for l in rows.label]))
     dls = DataLoaders.from_dsets(ds('train'), ds('valid'), bs=bs, num_workers=0)
     tst = manifest[manifest.split=='test'].reset_index(drop=True)
     tdl = DataLoader(ds('test'), bs=bs, shuffle=False, drop_last=False, num_workers=0)
     tdl.items = tst                                    # so that evaluate names the test images
     dls.loaders.append(tdl)
-    dls.vocab = LABELS
+    dls.vocab = vocab
     res = Learner(dls, nn.Sequential(*learn.model[1][2:]), metrics=learn.metrics, **kwargs)
     res.full = learn                                   # the model, body and all, that this head belongs to
     return res

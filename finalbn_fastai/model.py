@@ -19,8 +19,8 @@ from .config import check_output, MNIST_MODELS
 
 # %% auto #0
 __all__ = ['TIMM_ARCHS', 'LOCAL_ARCHS', 'FinalBN', 'bn_head', 'efficientnet_lite0_weights', 'simple_cnn', 'get_arch', 'arch_name',
-           'arch_stats', 'body_features', 'BodyBnFreeze', 'finalbn_learner', 'find_final_bn', 'remove_final_bn',
-           'mnist_model', 'digits_mlp', 'OutputLoss']
+           'arch_stats', 'body_features', 'BodyBnFreeze', 'normalize_for', 'finalbn_learner', 'find_final_bn',
+           'remove_final_bn', 'mnist_model', 'digits_mlp', 'OutputLoss']
 
 # %% ../nbs/api/04_model.ipynb #13aa340e
 class FinalBN(nn.BatchNorm1d):
@@ -103,7 +103,16 @@ class BodyBnFreeze(BnFreeze):
     "fastai's `BnFreeze`: the frozen BN layers use their running statistics while training; a BN without affine parameters keeps training"
     def before_train(self): _bn_eval(self.model)
 
-# %% ../nbs/api/04_model.ipynb #c3e6f01d
+# %% ../nbs/api/04_model.ipynb #5129f490
+def normalize_for(dls, arch):
+    "Set the normalisation of every loader of `dls` to the statistics the pretrained body of `arch` expects"
+    mean,std = (torch.tensor(o, dtype=torch.float32).view(1, -1, 1, 1) for o in arch_stats(arch))
+    for dl in dls.loaders:
+        for t in dl.after_batch.fs:
+            if isinstance(t, Normalize): t.mean,t.std = mean.to(t.mean.device),std.to(t.std.device)
+    return dls
+
+# %% ../nbs/api/04_model.ipynb #1f2a99ff
 def finalbn_learner(dls, arch='resnet34', final_bn:bool=True, pretrained:bool=True, unfreeze_bn:bool=False,
                     momentum:float=0.01, metrics=None, cbs=None, n_out:int=None, lin_ftrs=None, ps=0.5,
                     bias:bool=False, selu:bool=False, affine:bool=True, **kwargs) -> Learner:
@@ -113,10 +122,7 @@ def finalbn_learner(dls, arch='resnet34', final_bn:bool=True, pretrained:bool=Tr
     head = bn_head(body_features(arch), n_out, final_bn=final_bn, momentum=momentum, lin_ftrs=lin_ftrs, ps=ps, bias=bias, selu=selu, affine=affine)
     if metrics is None: metrics = [accuracy, F1Score()] if n_out==2 else [accuracy]
     cbs = L(cbs) + ([] if unfreeze_bn else [BodyBnFreeze()])
-    norms = [t for t in dls.after_batch.fs if isinstance(t, Normalize)]
-    if pretrained and norms and not torch.allclose(norms[0].mean.flatten().cpu(), torch.tensor(arch_stats(arch)[0])):
-        raise FinalBNError(f"the DataLoaders are normalised for another body than {arch_name(arch)}: "
-                           f"build them with plant_dls(..., stats=arch_stats({arch_name(arch)!r}))")
+    if pretrained: normalize_for(dls, arch)
     if arch in TIMM_ARCHS:
         if pretrained: kwargs['pretrained_cfg_overlay'] = dict(file=str(efficientnet_lite0_weights()))
         arch = TIMM_ARCHS[arch]
@@ -127,7 +133,7 @@ def finalbn_learner(dls, arch='resnet34', final_bn:bool=True, pretrained:bool=Tr
         raise FinalBNError(f"could not download the ImageNet weights of {arch_name(arch)} ({e}); without internet, pass "
                            f"pretrained=False or arch='efficientnet_lite0', or put the weights file in {torch.hub.get_dir()}/checkpoints") from None
 
-# %% ../nbs/api/04_model.ipynb #d017bb42
+# %% ../nbs/api/04_model.ipynb #42124566
 def _final_bn(model:nn.Module):
     "`(parent, name)` of the final BN in `model`: a `FinalBN`, or else a `BatchNorm1d` that ends the model"
     hits = [(p, n) for p in model.modules() for n,c in p.named_children() if isinstance(c, FinalBN)]
@@ -153,7 +159,7 @@ def remove_final_bn(learn:Learner, inplace:bool=False) -> Learner:
                    metrics=learn.metrics, path=learn.path, model_dir=learn.model_dir, wd=learn.wd, wd_bn_bias=learn.wd_bn_bias,
                    train_bn=learn.train_bn, moms=learn.moms)
 
-# %% ../nbs/api/04_model.ipynb #a395752f
+# %% ../nbs/api/04_model.ipynb #75ebc8e1
 def mnist_model(model:str='cnn', n_out:int=2, first_bn:bool=False, final_bn:bool=True, n_hidden:int=128, momentum:float=0.01, affine:bool=True) -> nn.Sequential:
     "'cnn' (five convolutions) or 'mlp' (no convolutions), then a hidden layer of `n_hidden` [+ BN], the outputs [+ `FinalBN`]"
     if model not in MNIST_MODELS: raise FinalBNError(f"model must be 'cnn' or 'mlp', got {model!r}")
@@ -167,7 +173,7 @@ def digits_mlp(final_bn:bool=True, n_in:int=64, n_hidden:int=128, n_out:int=2, m
     return nn.Sequential(nn.Linear(n_in, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_out),
                          *([FinalBN(n_out, momentum=momentum, affine=affine)] if final_bn else []))
 
-# %% ../nbs/api/04_model.ipynb #69a61a9e
+# %% ../nbs/api/04_model.ipynb #16aacf4c
 class OutputLoss(nn.Module):
     "Cross-entropy ('cce') or binary cross-entropy ('bce') of the outputs after a 'softmax' or 'sigmoid' `activation`"
     def __init__(self, activation:str='softmax', loss:str='cce'):

@@ -9,7 +9,7 @@ from dataclasses import fields
 from pathlib import Path
 import pandas as pd
 from .core import FinalBNError, atomic_write
-from .config import KINDS, LABELS, RunConfig, ImageConfig, MnistConfig, DigitsConfig
+from .config import KINDS, LABELS, RunConfig, ImageConfig, MnistConfig, DigitsConfig, FolderConfig
 
 # %% auto #0
 __all__ = ['result_dtypes', 'result_columns', 'result_kind', 'probs_dir', 'append_result', 'load_results', 'load_probs',
@@ -20,7 +20,9 @@ _SCORES = {'balanced_accuracy': float, 'ece': float, 'brier': float, 'posthoc': 
 _EXTRA = {ImageConfig: ({'config_id': int}, {'ratio': float, 'fast_path': bool, 'seconds': float,
                         **{f'{c}_{m}': float for c in LABELS for m in ('precision','recall','f1')}, **_SCORES, 'history': str}),
           MnistConfig: ({}, {'seconds': float, 'minority_f1': float, 'majority_f1': float, **_SCORES, 'metrics': str}),
-          DigitsConfig: ({}, {'seconds': float, 'minority_f1': float, 'majority_f1': float, **_SCORES, 'metrics': str})}
+          DigitsConfig: ({}, {'seconds': float, 'minority_f1': float, 'majority_f1': float, **_SCORES, 'metrics': str}),
+          FolderConfig: ({}, {'classes': str, 'fast_path': bool, 'seconds': float, 'minority_f1': float, 'majority_f1': float, 'macro_f1': float,
+                              **_SCORES, 'metrics': str, 'history': str})}
 
 def result_dtypes(kind:type) -> dict:
     "Column name → Python type of the result rows of configs of type `kind`, in the order of a new file's columns"

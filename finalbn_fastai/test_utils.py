@@ -12,7 +12,7 @@ from .config import ImageConfig, config_id
 from .results import result_dtypes
 
 # %% auto #0
-__all__ = ['fake_image', 'make_fake_plantvillage', 'fake_results']
+__all__ = ['fake_image', 'make_fake_plantvillage', 'make_fake_classes', 'fake_results']
 
 # %% ../nbs/api/14_test_utils.ipynb #16f3c69c
 def fake_image(fn, mode:str='RGB', size:int=32, seed:int=0):
@@ -28,6 +28,14 @@ def make_fake_plantvillage(path, counts:dict, size:int=32, style:str='canonical'
         d = path/(f'Apple___{disease}' if style=='canonical' else f'Apple_{disease}')
         d.mkdir(parents=True, exist_ok=True)
         for j in range(n): fake_image(d/f'{disease}_{j:04d}.jpg', size=size, seed=i*100_000+j)
+    return path
+
+def make_fake_classes(path, counts:dict, size:int=32) -> Path:
+    "A folder under `path` with a folder per class of `counts` (name: images), each image distinct and of random pixels"
+    path = Path(path)
+    for i,(cls,n) in enumerate(counts.items()):
+        (path/cls).mkdir(parents=True, exist_ok=True)
+        for j in range(n): fake_image(path/cls/f'{cls}_{j:04d}.png', size=size, seed=7_000_000+i*100_000+j)
     return path
 
 # %% ../nbs/api/14_test_utils.ipynb #3673e40f

@@ -16,8 +16,9 @@ from fastai.basics import Learner, Callback, CancelValidException, set_seed, L
 from fastai.callback.mixup import MixUp
 import finalbn_fastai
 from .core import FinalBNError, shared_data
-from .config import RunConfig, ImageConfig, MnistConfig, DigitsConfig, LABELS, config_id
-from .data import plantvillage_items, folder_items, skewed_split, plant_dls, manifest_hash, train_counts
+from .config import RunConfig, ImageConfig, MnistConfig, DigitsConfig, FolderConfig, LABELS, config_id
+from .data import (plantvillage_items, folder_items, image_items, skewed_split, class_split, plant_dls, image_dls, manifest_hash,
+                                 train_counts)
 from .digits import (mnist_arrays, mnist_path, mnist_split, sklearn_digits_arrays, sklearn_digits_split, digits_hash,
                                    digit_tensors, tensor_dls)
 from .model import finalbn_learner, get_arch, arch_stats, remove_final_bn, mnist_model, digits_mlp, OutputLoss
@@ -27,7 +28,7 @@ from .evaluation import evaluate, EpochTestMetrics, scores, posthoc_scores
 
 # %% auto #0
 __all__ = ['EXPERIMENTS', 'EpochProgress', 'SkipValidation', 'torch_threads', 'Experiment', 'ImageExperiment', 'DigitsExperiment',
-           'MnistExperiment', 'experiment', 'config_split', 'config_learner', 'RunResult', 'run']
+           'MnistExperiment', 'FolderExperiment', 'experiment', 'config_split', 'config_learner', 'RunResult', 'run']
 
 # %% ../nbs/api/08_training.ipynb #cda717ef
 class EpochProgress(Callback):
@@ -73,15 +74,17 @@ class Experiment:
     def split(self, cfg, data) -> pd.DataFrame: raise NotImplementedError         # the rows of the run's train, valid and test images
     def split_hash(self, split, data) -> str: raise NotImplementedError           # their fingerprint
     def dls(self, cfg, split, data): raise NotImplementedError                    # DataLoaders: train, valid and test
+    def classes(self, cfg, split) -> list[str]: return cfg.classes                  # the classes, in the model's order
     def loss(self, cfg, split):
         "The loss and training callbacks of the config's remedy, weighted by the inverse class frequencies if `weighted_loss`"
-        w = inverse_frequency_weights(split, cfg.classes) if cfg.weighted_loss else None
-        return remedy_loss(cfg.remedy, train_counts(split, cfg.classes), w)
+        classes = self.classes(cfg, split)
+        w = inverse_frequency_weights(split, classes) if cfg.weighted_loss else None
+        return remedy_loss(cfg.remedy, train_counts(split, classes), w)
     def learner(self, cfg, dls, loss) -> Learner: raise NotImplementedError
     def prepare(self, cfg, learn, split, fast_path): return learn, False           # e.g. the fast path: (learner, whether it took it)
     def fit_cbs(self, cfg, learn): return []                                       # callbacks the row reads from
     def posthoc(self, cfg, tested, split): return {}                               # after-training remedies' scores
-    def row(self, cfg, ev, post, cbs, fast) -> dict: raise NotImplementedError     # the kind's own columns
+    def row(self, cfg, ev, post, cbs, fast, split) -> dict: raise NotImplementedError   # the kind's own columns
 
 class ImageExperiment(Experiment):
     "Runs on image class folders: the study's own"
@@ -108,7 +111,7 @@ class ImageExperiment(Experiment):
         return head_learner(learn, split, folder, cfg.bs, loss_func=learn.loss_func, wd=cfg.weight_decay), True
     def fit_cbs(self, cfg, learn): return [EpochTestMetrics(learn.dls[2], skip_final_bn=cfg.remove_final_bn)]
     def posthoc(self, cfg, tested, split): return posthoc_scores(tested, train_counts(split, cfg.classes))
-    def row(self, cfg, ev, post, cbs, fast):
+    def row(self, cfg, ev, post, cbs, fast, split):
         return {'config_id': config_id(cfg), 'ratio': cfg.ratio, 'fast_path': fast,
                 **{f'{c}_{m}': float(ev.metrics.loc[c, m]) for c in LABELS for m in ('precision','recall','f1')},
                 **{k: post['none'][k] for k in ('balanced_accuracy','ece','brier')}, 'posthoc': json.dumps(post),
@@ -127,14 +130,13 @@ class DigitsExperiment(Experiment):
     def learner(self, cfg, dls, loss):
         return Learner(dls, digits_mlp(cfg.final_bn, n_in=dls.train.dataset.tensors[0].shape[1], n_hidden=cfg.n_hidden, momentum=cfg.momentum,
                                        affine=cfg.final_affine), loss_func=loss)
-    def row(self, cfg, ev, post, cbs, fast):
+    def row(self, cfg, ev, post, cbs, fast, split):
         m,roles = ev.metrics,cfg.roles
-        cols = [f'p_{c}' for c in cfg.classes]
-        sc = scores(torch.from_numpy(ev.probs[cols].to_numpy()), torch.tensor([cfg.classes.index(t) for t in ev.probs.target]), classes=cfg.classes)
         soft = getattr(cfg, 'activation', 'softmax') == 'softmax'
+        sc = _prob_scores(ev, cfg.classes)
         return {'minority_f1': float(m.f1[[r=='minority' for r in roles]].mean()), 'majority_f1': float(m.f1[[r=='majority' for r in roles]].mean()),
                 **{k: (sc[k] if soft else np.nan) for k in ('balanced_accuracy','ece','brier')}, 'posthoc': json.dumps(post) if post else '',
-                'metrics': json.dumps({c: {k: float(m.loc[c, k]) for k in ('precision','recall','f1')} for c in m.index})}
+                'metrics': _class_metrics_json(m)}
 
 class MnistExperiment(DigitsExperiment):
     "Runs on MNIST digit pairs: one thread each, no validation pass, Table 4.8's output layer and loss"
@@ -152,7 +154,51 @@ class MnistExperiment(DigitsExperiment):
         if cfg.activation != 'softmax' or len(cfg.classes) != 2: return {}
         return posthoc_scores(tested, train_counts(split, cfg.classes), cfg.roles, minority=cfg.roles.index('minority'))
 
-EXPERIMENTS = {ImageConfig: ImageExperiment(), MnistConfig: MnistExperiment(), DigitsConfig: DigitsExperiment()}
+@lru_cache(maxsize=4)
+def _folder_items(data:str, classes:str='') -> pd.DataFrame:
+    "The images of the class folders of `data` (those `classes` names, comma-separated, or all)"
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')   # the first read has warned about unreadable files already, if any
+        return image_items(data, classes or None)
+
+class FolderExperiment(ImageExperiment):
+    "Runs on your own images: a folder per class, any number of classes"
+    def data(self, data):
+        if data is None: raise FinalBNError("name the folder of class folders to train on: data= (finalbn train DATA)")
+        if not Path(data).expanduser().is_dir(): raise FinalBNError(f"no such folder: {data}")
+        return str(Path(data).expanduser().resolve())
+    def classes(self, cfg, split):
+        return [c.strip() for c in cfg.classes.split(',') if c.strip()] if cfg.classes else sorted(split.label.unique())
+    def split(self, cfg, data):
+        return class_split(_folder_items(data, cfg.classes), cfg.valid, cfg.test, cfg.train or None, seed=cfg.seed, classes=cfg.classes or None)
+    def dls(self, cfg, split, data):
+        get_arch(cfg.arch)
+        return image_dls(split, self.classes(cfg, split), size=cfg.size, bs=cfg.bs, aug=cfg.data_aug, stats=arch_stats(cfg.arch))
+    def posthoc(self, cfg, tested, split):
+        classes = self.classes(cfg, split)
+        if len(classes) != 2: return {}                                                # the after-training remedies are for two classes
+        counts = train_counts(split, classes)
+        return posthoc_scores(tested, counts, classes, minority=int(np.argmin(counts)))
+    def row(self, cfg, ev, post, cbs, fast, split):
+        m = ev.metrics
+        classes = list(m.index)
+        n = dict(zip(classes, train_counts(split, classes)))
+        rare,common = min(n, key=n.get),max(n, key=n.get)                              # the rarest and the most common class in training
+        return {'classes': json.dumps(classes), 'fast_path': fast, 'minority_f1': float(m.f1[rare]), 'majority_f1': float(m.f1[common]),
+                'macro_f1': float(m.f1.mean()), **_prob_scores(ev, classes), 'posthoc': json.dumps(post) if post else '',
+                'metrics': _class_metrics_json(m), 'history': json.dumps(cbs[0].history)}
+
+def _prob_scores(ev, classes) -> dict:
+    "Balanced accuracy, ECE and Brier score of an `Evaluation`'s outputs"
+    p = torch.from_numpy(ev.probs[[f'p_{c}' for c in classes]].to_numpy())
+    sc = scores(p, torch.tensor([list(classes).index(str(t)) for t in ev.probs.target]), classes=classes)
+    return {k: sc[k] for k in ('balanced_accuracy','ece','brier')}
+
+def _class_metrics_json(m:pd.DataFrame) -> str:
+    "Per-class precision, recall and F1 as JSON"
+    return json.dumps({c: {k: float(m.loc[c, k]) for k in ('precision','recall','f1')} for c in m.index})
+
+EXPERIMENTS = {ImageConfig: ImageExperiment(), MnistConfig: MnistExperiment(), DigitsConfig: DigitsExperiment(), FolderConfig: FolderExperiment()}
 
 def experiment(cfg) -> Experiment:
     "The `Experiment` of a config (or of a kind of config)"
@@ -173,12 +219,13 @@ def config_learner(cfg:RunConfig, split:pd.DataFrame, data=None) -> Learner:
     loss,_ = exp.loss(cfg, split)
     return exp.learner(cfg, exp.dls(cfg, split, data), loss)
 
-# %% ../nbs/api/08_training.ipynb #3f77045b
+# %% ../nbs/api/08_training.ipynb #c54ed950
 class RunResult(NamedTuple):
-    "The result row of one run, the softmax outputs per test image, and the trained learner (on images, body and all)"
+    "The result row of one run, the softmax outputs per test image, the trained learner (on images, body and all) and the split"
     row: dict
     probs: pd.DataFrame
     learn: object = None
+    split: pd.DataFrame = None
 
 def run(cfg:RunConfig, data=None, parent=None, fast_path:bool=None, cbs=None) -> RunResult:
     "Train and test one config of any kind: its result row, the softmax outputs per test image and the learner"
@@ -200,5 +247,5 @@ def run(cfg:RunConfig, data=None, parent=None, fast_path:bool=None, cbs=None) ->
         post = exp.posthoc(cfg, tested, split)
         fields = {k: (','.join(map(str, v)) if isinstance(v, tuple) else v) for k,v in asdict(cfg).items()}
         row = {'schema': cfg.schema, 'key': cfg.key, 'manifest': exp.split_hash(split, data), **fields,
-               **exp.row(cfg, ev, post, fcbs, fast), 'seconds': round(time.time()-t0, 3), 'version': finalbn_fastai.__version__}
-    return RunResult(row, ev.probs, getattr(learn, 'full', learn))
+               **exp.row(cfg, ev, post, fcbs, fast, split), 'seconds': round(time.time()-t0, 3), 'version': finalbn_fastai.__version__}
+    return RunResult(row, ev.probs, getattr(learn, 'full', learn), split)
