@@ -18,7 +18,7 @@ import finalbn_fastai
 from .core import FinalBNError, shared_data
 from .config import RunConfig, ImageConfig, MnistConfig, DigitsConfig, FolderConfig, LABELS, config_id
 from .data import (plantvillage_items, folder_items, image_items, skewed_split, class_split, plant_dls, image_dls, manifest_hash,
-                                 train_counts)
+                                 train_counts, load_manifest, save_manifest, file_md5)
 from .digits import (mnist_arrays, mnist_path, mnist_split, sklearn_digits_arrays, sklearn_digits_split, digits_hash,
                                    digit_tensors, tensor_dls)
 from .model import finalbn_learner, get_arch, arch_stats, remove_final_bn, mnist_model, digits_mlp, OutputLoss
@@ -161,15 +161,32 @@ def _folder_items(data:str, classes:str='') -> pd.DataFrame:
         warnings.simplefilter('ignore')   # the first read has warned about unreadable files already, if any
         return image_items(data, classes or None)
 
+def _manifest_split(fname, classes:str='') -> pd.DataFrame:
+    "The split written in the manifest CSV `fname` (of those `classes`, or all), each class with a training image"
+    m = load_manifest(fname)
+    if classes:
+        want = [c.strip() for c in classes.split(',') if c.strip()]
+        gone = [c for c in want if c not in set(m.label)]
+        if gone: raise FinalBNError(f"manifest {fname} has no class {gone[0]!r}; it has: {', '.join(sorted(m.label.unique()))}")
+        m = m[m.label.isin(want)].reset_index(drop=True)
+    if 'md5' not in m: m['md5'] = [file_md5(p) for p in m.path]
+    n = m[m.split=='train'].label.value_counts()
+    bare = [c for c in sorted(m.label.unique()) if not n.get(c, 0)]
+    if bare: raise FinalBNError(f"manifest {fname} has no training image of class {bare[0]!r}: every class needs at least one")
+    return m
+
 class FolderExperiment(ImageExperiment):
-    "Runs on your own images: a folder per class, any number of classes"
+    "Runs on your own images: a folder per class (or the manifest CSV of a split of them), any number of classes"
     def data(self, data):
         if data is None: raise FinalBNError("name the folder of class folders to train on: data= (finalbn train DATA)")
-        if not Path(data).expanduser().is_dir(): raise FinalBNError(f"no such folder: {data}")
-        return str(Path(data).expanduser().resolve())
+        p = Path(data).expanduser()
+        if not p.is_dir() and not (p.is_file() and p.suffix.lower() == '.csv'):
+            raise FinalBNError(f"no such folder: {data} (name a folder with a folder of images per class, or a manifest CSV of finalbn split)")
+        return str(p.resolve())
     def classes(self, cfg, split):
         return [c.strip() for c in cfg.classes.split(',') if c.strip()] if cfg.classes else sorted(split.label.unique())
     def split(self, cfg, data):
+        if Path(data).is_file(): return _manifest_split(data, cfg.classes)    # a manifest: its split, as it is
         return class_split(_folder_items(data, cfg.classes), cfg.valid, cfg.test, cfg.train or None, seed=cfg.seed, classes=cfg.classes or None)
     def dls(self, cfg, split, data):
         get_arch(cfg.arch)
