@@ -228,6 +228,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                           'finalbn_fastai/interpretation.py'),
                                                'finalbn_fastai.interpretation.gradcam_figure': ( 'api/interpretation.html#gradcam_figure',
                                                                                                  'finalbn_fastai/interpretation.py'),
+                                               'finalbn_fastai.interpretation.gradcam_overlays': ( 'api/interpretation.html#gradcam_overlays',
+                                                                                                   'finalbn_fastai/interpretation.py'),
                                                'finalbn_fastai.interpretation.gradcams': ( 'api/interpretation.html#gradcams',
                                                                                            'finalbn_fastai/interpretation.py'),
                                                'finalbn_fastai.interpretation.inside_figures': ( 'api/interpretation.html#inside_figures',
