@@ -58,7 +58,7 @@ def model_card(spec:dict, split:pd.DataFrame=None, metrics:pd.DataFrame=None, da
     "A Markdown model card: data, counts per class, config, scores per class on the test split, how to predict"
     cfg,h = spec.get('config') or {},spec['head']
     lines = [f"# Model: {', '.join(spec['classes'])}", '',
-             f"A {spec['arch']} body ({'ImageNet-pretrained' if cfg.get('pretrained', True) else 'trained from scratch'}) with fastai's head and "
+             f"Body: {spec['arch']} ({'ImageNet-pretrained' if cfg.get('pretrained', True) else 'trained from scratch'}), with fastai's head and "
              f"{'the final BatchNorm layer (momentum ' + str(h['momentum']) + (', no affine parameters' if not h['affine'] else '') + ')' if h['final_bn'] else 'no final BatchNorm layer'}, "
              f"trained with finalbn_fastai {spec['versions']['finalbn_fastai']} (torch {spec['versions']['torch']}, fastai {spec['versions']['fastai']}) "
              f"on {spec['size']} px images; saved {spec['saved']}.", '', '## Data', '']
