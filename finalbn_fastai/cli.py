@@ -149,7 +149,7 @@ def _fit_out(out:Path, force:bool) -> Path:
 
 def train(data:str,                   # a folder with a folder of images per class (the classes are the folders' names), or a manifest CSV of finalbn split (its split used as it is)
           cfg:FolderConfig,           # the run
-          out:str='model',            # folder to keep the model in: model.safetensors, model.json, manifest.csv, MODEL_CARD.md, confusion_matrix.png
+          out:str='model',            # folder to keep the model in: model.safetensors, model.json, manifest.csv, MODEL_CARD.md, confusion_matrix.png, test_predictions.csv
           force:bool=False,           # replace the model already saved in --out
          ):
     "Train on your own images (a folder per class, any number of classes), test on a held-out split and keep the model"

@@ -22,12 +22,12 @@ from .model import FinalBN, finalbn_learner, find_final_bn, remove_final_bn, arc
 from .evaluation import class_metrics
 
 # %% auto #0
-__all__ = ['MODEL_FORMAT', 'WEIGHTS', 'SPEC', 'MANIFEST', 'CARD', 'CONFUSION', 'model_spec', 'confusion_figure', 'model_card',
-           'save_model', 'inference_dls', 'load_model', 'image_files', 'predict_images']
+__all__ = ['MODEL_FORMAT', 'WEIGHTS', 'SPEC', 'MANIFEST', 'CARD', 'CONFUSION', 'TEST_PREDS', 'model_spec', 'confusion_figure',
+           'model_card', 'save_model', 'inference_dls', 'load_model', 'image_files', 'predict_images']
 
-# %% ../nbs/api/09_inference.ipynb #c5a4a994
+# %% ../nbs/api/09_inference.ipynb #51f11bea
 MODEL_FORMAT = 'finalbn-model-1'
-WEIGHTS,SPEC,MANIFEST,CARD,CONFUSION = 'model.safetensors','model.json','manifest.csv','MODEL_CARD.md','confusion_matrix.png'
+WEIGHTS,SPEC,MANIFEST,CARD,CONFUSION,TEST_PREDS = 'model.safetensors','model.json','manifest.csv','MODEL_CARD.md','confusion_matrix.png','test_predictions.csv'
 
 def model_spec(learn:Learner, arch, size:int, cfg=None, split:pd.DataFrame=None) -> dict:
     "What rebuilds `learn`'s model: body, classes, size, normalisation, head settings, versions, the split's seed and fingerprint, the config"
@@ -83,7 +83,7 @@ def model_card(spec:dict, split:pd.DataFrame=None, metrics:pd.DataFrame=None, da
     return '\n'.join(lines)
 
 def save_model(learn:Learner, path, arch=None, size:int=None, cfg=None, split:pd.DataFrame=None, probs:pd.DataFrame=None, data=None) -> Path:
-    "Write `learn`'s model into the folder `path`: safetensors weights, the JSON that rebuilds it, the split, a model card and the confusion matrix"
+    "Write `learn`'s model into the folder `path`: safetensors weights, the JSON that rebuilds it, the split, a model card, the confusion matrix and the test outputs"
     arch,size = arch or getattr(cfg, 'arch', None),size or getattr(cfg, 'size', None)
     if arch is None or size is None: raise FinalBNError("save_model needs the body's name and the image size: pass cfg=, or arch= and size=")
     path = Path(path)
@@ -99,6 +99,9 @@ def save_model(learn:Learner, path, arch=None, size:int=None, cfg=None, split:pd
         fig = confusion_figure(probs, spec['classes'])
         with atomic_write(path/CONFUSION, 'wb') as f: fig.savefig(f, format='png', dpi=110)
         plt.close(fig)
+        named = split is not None and {'name', 'path'} <= set(split) and probs['item'].isin(split['name']).all()
+        tp = probs.assign(path=probs['item'].map(split.set_index('name')['path'])) if named else probs
+        with atomic_write(path/TEST_PREDS) as f: tp.to_csv(f, index=False)
     with atomic_write(path/CARD) as f: f.write(model_card(spec, split, metrics, data))
     return path
 

@@ -134,7 +134,7 @@ def test_demo_bad_out(tmp_path, capsys):
     f = tmp_path/'file'
     f.write_text('keep me')
     assert main(['demo', '--out', f, '--seeds', '1']) == 2
-    assert 'is not a folder' in capsys.readouterr().err
+    assert 'is a file, not a folder' in capsys.readouterr().err
     assert main(['demo', '--out', f/'sub', '--seeds', '1']) == 2     # the OS refuses: still one line
     assert capsys.readouterr().err.startswith('finalbn: error: ')
     assert f.read_text() == 'keep me'
