@@ -49,8 +49,8 @@ def test_star_import_exports_no_test_helper():
 def test_no_or_unknown_command(capsys):
     assert main([]) == 2
     assert 'usage: finalbn COMMAND' in capsys.readouterr().err
-    assert main(['train']) == 2
-    assert "unknown command 'train'" in capsys.readouterr().err
+    assert main(['fit']) == 2
+    assert "unknown command 'fit'" in capsys.readouterr().err
 
 def test_split_writes_exact_counts(fake, tmp_path, capsys):
     out = tmp_path/'m.csv'
@@ -65,7 +65,8 @@ def test_split_writes_exact_counts(fake, tmp_path, capsys):
 @pytest.mark.parametrize('args,msg', [
     (['--plant', 'Apple', '--train', '1000,10'], 'Apple has 40 distinct healthy images, but the split asks for 1300 (1000 train + 150 valid + 150 test)'),
     (['--plant', 'Pepper'], "plant 'Pepper' is not in the data; it has: Apple"),
-    (['--train', '20,4'], '--plant is required'),
+    (['--train', '20,4'], 'train sizes gives 2 counts for 3 classes (Apple___Apple_scab, Apple___Black_rot, Apple___healthy): one per class'),
+    (['--plant', 'Apple', '--classes', 'a,b'], '--classes is for a folder per class'),
     (['--plant', 'Apple', '--test', '10;6'], "--test must be two whole numbers"),
     (['--plant', 'Apple', '--train', '0,0', '--valid', '0,0', '--test', '0,0'], 'every split needs at least one image'),
 ])
