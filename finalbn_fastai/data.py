@@ -116,21 +116,30 @@ def skewed_split(items:pd.DataFrame, plant:str, train=(1000,10), valid=(150,7), 
     sub = distinct_images(items[items.plant==plant])
     parts = []
     for i,healthy in enumerate((True, False)):
-        grp = sub[sub.healthy==healthy].sort_values('name', ignore_index=True)
-        perm = _draw_order(grp.name, seed)
+        grp = sub[sub.healthy==healthy]
         need = {s:c[i] for s,c in counts.items()}
         if sum(need.values()) > len(grp):
             raise FinalBNError(f"{plant} has {len(grp)} distinct {LABELS[i]} images, but the split asks for {sum(need.values())} "
                                f"({need['train']} train + {need['valid']} valid + {need['test']} test)")
-        start = 0
-        for s in ('test','valid','train'):
-            parts.append(grp.iloc[perm[start:start+need[s]]].assign(split=s, label=LABELS[i]))
-            start += need[s]
+        parts += _drawn(grp, seed, need, label=LABELS[i])
+    return _manifest(parts, MANIFEST_COLS)
+
+def _drawn(grp:pd.DataFrame, seed:int, need:dict, **assign) -> list[pd.DataFrame]:
+    "`need[split]` rows of `grp` for each split, in the seeded order of their names: test first, then valid, then train"
+    grp = grp.sort_values('name', ignore_index=True)
+    perm,start,parts = _draw_order(grp.name, seed),0,[]
+    for s in ('test','valid','train'):
+        parts.append(grp.iloc[perm[start:start+need[s]]].assign(split=s, **assign))
+        start += need[s]
+    return parts
+
+def _manifest(parts, cols) -> pd.DataFrame:
+    "The drawn rows as a manifest of the columns `cols`, in the order train, valid, test, then by label and name"
     m = pd.concat(parts)
     m['split'] = pd.Categorical(m.split, SPLITS)
     m = m.sort_values(['split','label','name'], ignore_index=True)
     m['split'] = m.split.astype(str)
-    return m[MANIFEST_COLS]
+    return m[cols]
 
 # %% ../nbs/api/02_data.ipynb #ad337923
 def _check_manifest(m:pd.DataFrame, what='manifest', classes=None):
@@ -273,19 +282,10 @@ def class_split(items:pd.DataFrame, valid=0.15, test=0.15, train=None, seed:int=
     sizes = {s: _split_sizes(v, n, f'{s} sizes') for s,v in (('test', test), ('valid', valid), ('train', train))}
     parts = []
     for c in classes:
-        grp = sub[sub.label==c].sort_values('name', ignore_index=True)
-        perm = _draw_order(grp.name, seed)
         k = {s: sizes[s][c] for s in ('test','valid')}
         k['train'] = sizes['train'][c] if sizes['train'] else n[c] - k['test'] - k['valid']
         if min(k.values()) < 1 or sum(k.values()) > n[c]:
             raise FinalBNError(f"class {c!r} has {n[c]} distinct images, too few for {k['train']} train + {k['valid']} valid + {k['test']} test: "
                                "every class needs at least one image in each split")
-        start = 0
-        for s in ('test','valid','train'):
-            parts.append(grp.iloc[perm[start:start+k[s]]].assign(split=s))
-            start += k[s]
-    m = pd.concat(parts)
-    m['split'] = pd.Categorical(m.split, SPLITS)
-    m = m.sort_values(['split','label','name'], ignore_index=True)
-    m['split'] = m.split.astype(str)
-    return m[['split'] + IMAGE_COLS]
+        parts += _drawn(sub[sub.label==c], seed, k)
+    return _manifest(parts, ['split'] + IMAGE_COLS)

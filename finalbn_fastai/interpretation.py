@@ -149,7 +149,8 @@ def gradcam_overlays(learn:Learner, files, out, bs:int=16) -> pd.DataFrame:
         for img,cam,p in zip(_batch(learn, xb)[1], cams, probs):
             i,c = len(rows),int(p.argmax())
             fig,ax = plt.subplots(figsize=(3, 3.3))
-            _overlay(ax, img, cam[c], f'{files[i].name}\n{vocab[c]}: p = {float(p[c]):.3f}')
+            name = files[i].name if len(files[i].name) <= 32 else '…' + files[i].name[-31:]          # a long name would not fit above the image
+            _overlay(ax, img, cam[c], f'{name}\n{vocab[c]}: p = {float(p[c]):.3f}')
             fig.tight_layout()
             with atomic_write(out/names[i], 'wb') as f: fig.savefig(f, format='png', dpi=100)
             plt.close(fig)

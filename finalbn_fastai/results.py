@@ -21,7 +21,7 @@ _EXTRA = {ImageConfig: ({'config_id': int}, {'ratio': float, 'fast_path': bool, 
                         **{f'{c}_{m}': float for c in LABELS for m in ('precision','recall','f1')}, **_SCORES, 'history': str}),
           MnistConfig: ({}, {'seconds': float, 'minority_f1': float, 'majority_f1': float, **_SCORES, 'metrics': str}),
           DigitsConfig: ({}, {'seconds': float, 'minority_f1': float, 'majority_f1': float, **_SCORES, 'metrics': str}),
-          FolderConfig: ({}, {'classes': str, 'fast_path': bool, 'seconds': float, 'minority_f1': float, 'majority_f1': float, 'macro_f1': float,
+          FolderConfig: ({}, {'vocab': str, 'fast_path': bool, 'seconds': float, 'minority_f1': float, 'majority_f1': float, 'macro_f1': float,
                               **_SCORES, 'metrics': str, 'history': str})}
 
 def result_dtypes(kind:type) -> dict:

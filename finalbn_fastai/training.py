@@ -201,7 +201,7 @@ class FolderExperiment(ImageExperiment):
         classes = list(m.index)
         n = dict(zip(classes, train_counts(split, classes)))
         rare,common = min(n, key=n.get),max(n, key=n.get)                              # the rarest and the most common class in training
-        return {'classes': json.dumps(classes), 'fast_path': fast, 'minority_f1': float(m.f1[rare]), 'majority_f1': float(m.f1[common]),
+        return {'vocab': json.dumps(classes), 'fast_path': fast, 'minority_f1': float(m.f1[rare]), 'majority_f1': float(m.f1[common]),
                 'macro_f1': float(m.f1.mean()), **_prob_scores(ev, classes), 'posthoc': json.dumps(post) if post else '',
                 'metrics': _class_metrics_json(m), 'history': json.dumps(cbs[0].history)}
 
