@@ -198,7 +198,7 @@ def predict(model:str,                # folder of a model saved by finalbn train
     from finalbn_fastai.inference import load_model, predict_images
     learn = load_model(model, bs=bs)
     used = remove_final_bn(learn) if no_final_bn else learn
-    preds = predict_images(learn, list(images), bs=bs, no_final_bn=no_final_bn)
+    preds = predict_images(used, list(images), bs=bs)
     skipped = preds.attrs['skipped']
     for f,why in skipped[:20]: print(f"finalbn: skipped {f}: {why}", file=sys.stderr)
     if len(skipped) > 20: print(f"finalbn: ... and {len(skipped)-20} more files skipped", file=sys.stderr)
@@ -376,17 +376,15 @@ def _bars_on_stderr():
     import fastprogress.fastprogress as fp
     def _write(*args, **kwargs):
         if sys.stderr.isatty(): print(*args, **{**kwargs, 'file': sys.stderr})
-    old = fp.WRITER_FN, fp.stdout
-    fp.WRITER_FN, fp.stdout, fp.print = _write, sys.stderr, _write      # `print` in fastprogress's module draws the bars
+    old = fp.WRITER_FN
+    fp.WRITER_FN, fp.print = _write, _write      # `print` in fastprogress's module draws the bars
     try: yield
     finally:
-        fp.WRITER_FN, fp.stdout = old
+        fp.WRITER_FN = old
         del fp.print
 
-_INTERRUPTED = {'run': "the finished runs are kept in the results file; the same command resumes",
-                'sweep': "the finished runs are kept in the results file; the same command resumes",
-                'mnist': "the finished runs are kept in the results file; the same command resumes",
-                'demo': "the finished runs are kept in demo.csv; the same command resumes",
+_RESUME = "the finished runs are kept in {}; the same command resumes"
+_INTERRUPTED = {**dict.fromkeys(('run', 'sweep', 'mnist'), _RESUME.format('the results file')), 'demo': _RESUME.format('demo.csv'),
                 'train': "no model was saved"}
 
 def main(argv=None) -> int:

@@ -12,7 +12,7 @@ from fastprogress.fastprogress import progress_bar
 from fastai.data.all import DataBlock, CategoryBlock, ColReader, ColSplitter, get_files
 from fastai.vision.all import ImageBlock, Resize, Normalize, aug_transforms, imagenet_stats, image_extensions
 from .core import FinalBNError, atomic_write, download
-from .config import LABELS, counts_pair
+from .config import LABELS, counts_pair, split_sizes, name_key
 
 # %% auto #0
 __all__ = ['ITEM_COLS', 'SPLITS', 'MANIFEST_COLS', 'PLANTVILLAGE_URL', 'IMAGE_COLS', 'parse_class_folder', 'file_md5',
@@ -80,16 +80,15 @@ def _items_frame(rows, skipped, who:str, cols=ITEM_COLS) -> pd.DataFrame:
     df.attrs['skipped'] = skipped
     return df
 
-# %% ../nbs/api/02_data.ipynb #8aeadbd2
+# %% ../nbs/api/02_data.ipynb #5d96d009
 SPLITS = ('train','valid','test')
 MANIFEST_COLS = ['split','label'] + ITEM_COLS
 
-def _key(s): return re.sub(r'[^0-9a-z]', '', str(s).lower())
 
 def find_plant(items:pd.DataFrame, plant:str) -> str:
     "The plant of `items` that `plant` names (case and punctuation ignored; a unique prefix such as 'pepper' is enough)"
     plants = sorted(items.plant.unique())
-    hits = [p for p in plants if _key(p)==_key(plant)] or [p for p in plants if _key(p).startswith(_key(plant)) and _key(plant)]
+    hits = [p for p in plants if name_key(p)==name_key(plant)] or [p for p in plants if name_key(p).startswith(name_key(plant)) and name_key(plant)]
     if len(hits)>1: raise FinalBNError(f"plant {plant!r} could be any of {', '.join(hits)}: name one")
     if not hits: raise FinalBNError(f"plant {plant!r} is not in the data; it has: {', '.join(plants)}")
     return hits[0]
@@ -213,9 +212,20 @@ def get_plantvillage(url:str=PLANTVILLAGE_URL) -> Path:
     path = download(url, 'PlantVillage', 'pass a local folder of class folders instead (e.g. ../shared/data/plantvillage)')
     return next(iter(sorted(path.glob('**/raw/color'))), path)
 
-# %% ../nbs/api/02_data.ipynb #9d3056e6
+# %% ../nbs/api/02_data.ipynb #74aaad2a
 def _names(v) -> list[str]:
     return [o.strip() for o in (v.split(',') if isinstance(v, str) else v) if str(o).strip()]
+
+def _read_folders(path:Path, folders) -> tuple[list, list]:
+    "`(name relative to path, absolute path, folder, md5)` of each readable image under `path/folder` for `folders`, and the files left out with the reason"
+    found,skipped = [],[]
+    for folder in folders:
+        for fn in progress_bar(get_files(path/folder, recurse=True), leave=False):
+            rel = fn.relative_to(path).as_posix()
+            md5,why = _check_image(fn)
+            if md5 is None: skipped.append((rel, why))
+            else: found.append((rel, str(fn.resolve()), folder, md5))
+    return found,skipped
 
 def folder_items(path, majority, minority, name:str=None) -> pd.DataFrame:
     "Items (as `plantvillage_items`) of the class folders `majority` (label 'healthy') and `minority` ('unhealthy') under `path`"
@@ -228,13 +238,8 @@ def folder_items(path, majority, minority, name:str=None) -> pd.DataFrame:
     missing = [f for f in maj+mino if f not in have]
     if missing: raise FinalBNError(f"no class folder {missing[0]!r} under {path}; it has: {', '.join(have) or 'no folders'}")
     name = _clean(name or path.name)
-    rows,skipped = [],[]
-    for folder in maj+mino:
-        for fn in progress_bar(get_files(path/folder, recurse=True), leave=False):
-            rel = fn.relative_to(path).as_posix()
-            md5,why = _check_image(fn)
-            if md5 is None: skipped.append((rel, why)); continue
-            rows.append((rel, str(fn.resolve()), folder, name, folder, folder in maj, md5))
+    found,skipped = _read_folders(path, maj+mino)
+    rows = [(rel, p, folder, name, folder, folder in maj, md5) for rel,p,folder,md5 in found]
     if not rows: raise FinalBNError(f"no readable images in the folders {', '.join(maj+mino)} under {path}")
     return _items_frame(rows, skipped, 'folder_items')
 
@@ -250,13 +255,8 @@ def image_items(path, classes=None) -> pd.DataFrame:
     missing = [f for f in want if f not in have]
     if missing: raise FinalBNError(f"no class folder {missing[0]!r} under {path}; it has: {', '.join(have) or 'no folders'}")
     if len(want) < 2: raise FinalBNError(f"{path} needs at least two class folders (a folder per class), it has: {', '.join(have) or 'none'}")
-    rows,skipped = [],[]
-    for folder in want:
-        for fn in progress_bar(get_files(path/folder, recurse=True), leave=False):
-            rel = fn.relative_to(path).as_posix()
-            md5,why = _check_image(fn)
-            if md5 is None: skipped.append((rel, why)); continue
-            rows.append((rel, str(fn.resolve()), folder, folder, md5))
+    found,skipped = _read_folders(path, want)
+    rows = [(rel, p, folder, folder, md5) for rel,p,folder,md5 in found]
     empty = [f for f in want if not any(r[2] == f for r in rows)]
     if empty: raise FinalBNError(f"class folder {empty[0]!r} under {path} holds no readable image")
     return _items_frame(rows, skipped, 'image_items', IMAGE_COLS)
@@ -264,14 +264,11 @@ def image_items(path, classes=None) -> pd.DataFrame:
 def _split_sizes(v, n:dict, what:str) -> dict:
     "Images per class for one split: a fraction of each class ('0.15'), one count for all ('10') or a count per class ('150,7'), from `n` images per class"
     if v is None: return None
-    parts = [str(o).strip() for o in (v.split(',') if isinstance(v, str) else (v if isinstance(v, (list, tuple)) else [v]))]
-    try: vals = [float(o) for o in parts]
-    except ValueError: raise FinalBNError(f"{what} must be a fraction of each class (0.15), a count (10) or a count per class (150,7); got {v!r}") from None
-    if len(vals) == 1 and 0 < vals[0] < 1: return {c: max(1, round(vals[0]*k)) for c,k in n.items()}
-    if any(o < 0 or o != int(o) for o in vals): raise FinalBNError(f"{what} counts must be whole numbers, not negative; got {v!r}")
+    vals = split_sizes(v, what)
+    if isinstance(vals[0], float): return {c: max(1, round(vals[0]*k)) for c,k in n.items()}
     if len(vals) == 1: vals = vals*len(n)
     if len(vals) != len(n): raise FinalBNError(f"{what} gives {len(vals)} counts for {len(n)} classes ({', '.join(n)}): one per class, in that order")
-    return dict(zip(n, map(int, vals)))
+    return dict(zip(n, vals))
 
 def class_split(items:pd.DataFrame, valid=0.15, test=0.15, train=None, seed:int=0, classes=None) -> pd.DataFrame:
     "Manifest of a split of `items` by their `label`: fractions or counts per class for valid and test, the rest (or `train`) for training; disjoint by content, reproducible by `seed`"

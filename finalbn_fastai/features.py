@@ -59,8 +59,8 @@ def image_features(learn:Learner, items:pd.DataFrame, folder:Path) -> torch.Tens
         with torch.no_grad():
             for (xb,) in progress_bar(dl, leave=False): feats.append(model(xb).cpu().as_subclass(torch.Tensor))  # plain tensors
         for m,f in zip(missing.md5, torch.cat(feats)):
-            with atomic_write(folder/f'{m}.pt', 'wb') as fh: torch.save(f.clone(), fh)
-            got[m] = _loaded[str(folder/f'{m}.pt')] = f.clone()
+            got[m] = _loaded[str(folder/f'{m}.pt')] = f = f.clone()        # its own storage, not a view of the batch
+            with atomic_write(folder/f'{m}.pt', 'wb') as fh: torch.save(f, fh)
     return torch.stack([got[m] for m in items.md5])
 
 # %% ../nbs/api/06_features.ipynb #3a41f214

@@ -18,7 +18,7 @@ import finalbn_fastai
 from .core import FinalBNError, shared_data
 from .config import RunConfig, ImageConfig, MnistConfig, DigitsConfig, FolderConfig, LABELS, config_id
 from .data import (plantvillage_items, folder_items, image_items, skewed_split, class_split, plant_dls, image_dls, manifest_hash,
-                                 train_counts, load_manifest, save_manifest, file_md5)
+                                 train_counts, load_manifest, file_md5)
 from .digits import (mnist_arrays, mnist_path, mnist_split, sklearn_digits_arrays, sklearn_digits_split, digits_hash,
                                    digit_tensors, tensor_dls)
 from .model import finalbn_learner, get_arch, arch_stats, remove_final_bn, mnist_model, digits_mlp, OutputLoss
