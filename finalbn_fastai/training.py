@@ -244,7 +244,7 @@ class RunResult(NamedTuple):
     learn: object = None
     split: pd.DataFrame = None
 
-def run(cfg:RunConfig, data=None, parent=None, fast_path:bool=None, cbs=None) -> RunResult:
+def run(cfg:RunConfig, data=None, parent=None, fast_path:bool=None, cbs=None, bar:bool=True) -> RunResult:
     "Train and test one config of any kind: its result row, the softmax outputs per test image and the learner"
     exp = experiment(cfg)
     with torch_threads(exp.threads):
@@ -258,7 +258,7 @@ def run(cfg:RunConfig, data=None, parent=None, fast_path:bool=None, cbs=None) ->
         if cfg.remedy == 'resample': resample_train(learn.dls)
         fcbs = exp.fit_cbs(cfg, learn)
         with learn.no_bar(), learn.no_logging():
-            learn.fit_one_cycle(cfg.epochs, cfg.lr, cbs=[*fcbs, EpochProgress(parent), *rcbs, *([] if exp.validate else [SkipValidation()]), *L(cbs)])
+            learn.fit_one_cycle(cfg.epochs, cfg.lr, cbs=[*fcbs, *([EpochProgress(parent)] if bar else []), *rcbs, *([] if exp.validate else [SkipValidation()]), *L(cbs)])
         tested = remove_final_bn(learn) if getattr(cfg, 'remove_final_bn', False) else learn
         with learn.no_bar(): ev = evaluate(tested)
         post = exp.posthoc(cfg, tested, split)
