@@ -142,6 +142,15 @@ def _wait(cond, timeout:float, what:str, step:float=0.1):
         if time.time()-t0 > timeout: raise AssertionError(f'timed out after {timeout} s waiting for {what}')
         time.sleep(step)
 
+def _started(cmd, res, stdout=subprocess.DEVNULL):
+    "The process of `cmd`, once it has written the first row of `res` (stopped, and the test failed, if it ends first)"
+    p = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait(lambda: n_rows(res) >= 1 or p.poll() is not None, 300, 'the first row')
+        assert p.poll() is None, p.stderr.read()[-2000:]
+    except BaseException: _stop([p]); raise
+    return p
+
 @pytest.fixture(scope='module')
 def dask_cluster(tmp_path_factory):
     "A Dask cluster on loopback, started here: a scheduler and a `dask worker` of two one-thread workers, whose own data (FINALBN_DATA) differ from the tests'"
@@ -182,6 +191,15 @@ def test_rows_same_in_process_local_workers_and_cluster(mnist, dask_cluster, tmp
         assert (tmp_path/f'{name}.csv').read_text().count('\n') == len(cfgs) + 1   # a header and each run once
     assert not list(tmp_path.glob('*.lock'))                             # each sweep let go of its results file
 
+def test_worker_draws_are_the_runs_own(dask_cluster):
+    from distributed import Client
+    from finalbn_fastai.test_utils import seeded_draws
+    here = seeded_draws()
+    with Client(dask_cluster.address, timeout='30s') as c:              # a worker, with Dask's threads beside the task, as a sweep's run has
+        there = c.submit(seeded_draws, pure=False).result(timeout=120)
+    assert len(set(here)) == 1
+    assert there == here, f'{sum(a != b for a,b in zip(there, here))} of {len(here)} draws differ'
+
 def test_executor_used_as_given(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
     from finalbn_fastai.sweeps import sweep
@@ -194,10 +212,8 @@ def test_killed_local_sweep_leaves_no_process_and_resumes(mnist, tmp_path):
     res = tmp_path/'m.csv'
     cmd = finalbn_cmd('mnist', '4.8', '--seeds', 3, '--epochs', 40, '--n-majority', 200, '--ratio', 0.05, '--workers', 2,
                       '--results', res, '--data', mnist)
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = _started(cmd, res)
     try:
-        _wait(lambda: n_rows(res) >= 1 or p.poll() is not None, 300, 'the first row')
-        assert p.poll() is None, p.stderr.read().decode()[-2000:]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)   # a second sweep on the same file refuses to start
         assert r.returncode == 2, r.stderr[-2000:]
         assert r.stderr.strip().splitlines()[-1].startswith(f'finalbn: error: {res} is in use by another sweep (pid {p.pid} on ')
@@ -228,10 +244,8 @@ def _worker_processes(cluster) -> list[int]:
 
 def test_worker_killed_mid_sweep(mnist, dask_cluster, tmp_path):
     res = tmp_path/'m.csv'
-    p = subprocess.Popen(_cluster_cmd(res, mnist, dask_cluster, seeds=2), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = _started(_cluster_cmd(res, mnist, dask_cluster, seeds=2), res, stdout=subprocess.PIPE)
     try:
-        _wait(lambda: n_rows(res) >= 1 or p.poll() is not None, 300, 'the first row')
-        assert p.poll() is None, p.stderr.read()[-2000:]
         workers = _worker_processes(dask_cluster)
         assert len(workers) == 2, workers
         os.kill(workers[0], signal.SIGKILL)                              # one worker dies in the middle of the sweep
@@ -246,11 +260,8 @@ def test_worker_killed_mid_sweep(mnist, dask_cluster, tmp_path):
 def test_cluster_driver_killed_then_resumed(mnist, dask_cluster, tmp_path):
     res = tmp_path/'m.csv'
     cmd = _cluster_cmd(res, mnist, dask_cluster)
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        _wait(lambda: n_rows(res) >= 1 or p.poll() is not None, 300, 'the first row')
-        assert p.poll() is None, p.stderr.read().decode()[-2000:]
-    finally: p.send_signal(signal.SIGKILL); p.wait()
+    p = _started(cmd, res)
+    p.send_signal(signal.SIGKILL); p.wait()
     before = load_results(res, MnistConfig)
     assert 1 <= len(before) < 27
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)      # the killed sweep's runs may still be training out there
