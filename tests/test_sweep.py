@@ -210,7 +210,7 @@ def test_executor_used_as_given(tmp_path):
 
 def test_killed_local_sweep_leaves_no_process_and_resumes(mnist, tmp_path):
     res = tmp_path/'m.csv'
-    cmd = finalbn_cmd('mnist', '4.8', '--seeds', 3, '--epochs', 40, '--n-majority', 200, '--ratio', 0.05, '--workers', 2,
+    cmd = finalbn_cmd('mnist', '4.8', '--seeds', 3, '--epochs', 100, '--n-majority', 200, '--ratio', 0.05, '--workers', 2,
                       '--results', res, '--data', mnist)
     p = _started(cmd, res)
     try:
@@ -235,8 +235,8 @@ def test_killed_local_sweep_leaves_no_process_and_resumes(mnist, tmp_path):
     pd.testing.assert_frame_equal(after.iloc[:len(before)], before)
     assert 'F1 of 3 (minority)' in r.stdout
 
-def _cluster_cmd(res, mnist, cluster, seeds=3):
-    return finalbn_cmd('mnist', '4.8', '--seeds', seeds, '--epochs', 10, '--n-majority', 200, '--ratio', 0.05, '--cluster', cluster.address,
+def _cluster_cmd(res, mnist, cluster, seeds=3, epochs=10):
+    return finalbn_cmd('mnist', '4.8', '--seeds', seeds, '--epochs', epochs, '--n-majority', 200, '--ratio', 0.05, '--cluster', cluster.address,
                        '--results', res, '--data', mnist)
 
 def _worker_processes(cluster) -> list[int]:
@@ -244,10 +244,11 @@ def _worker_processes(cluster) -> list[int]:
 
 def test_worker_killed_mid_sweep(mnist, dask_cluster, tmp_path):
     res = tmp_path/'m.csv'
-    p = _started(_cluster_cmd(res, mnist, dask_cluster, seeds=2), res, stdout=subprocess.PIPE)
+    p = _started(_cluster_cmd(res, mnist, dask_cluster, seeds=2, epochs=60), res, stdout=subprocess.PIPE)
     try:
         workers = _worker_processes(dask_cluster)
         assert len(workers) == 2, workers
+        assert n_rows(res) < 18
         os.kill(workers[0], signal.SIGKILL)                              # one worker dies in the middle of the sweep
         out,err = p.communicate(timeout=600)
     except BaseException: _stop([p]); raise
