@@ -47,12 +47,12 @@ def _run_row(cfg, data, driver:int=None):
     except Exception as e: return None, f'{type(e).__name__}: {e}', _where()
     return r.row, r.probs, _where()
 
-def _keep(results, out, expect:str):
-    "Append the row of a run that came back, `out` of `_run_row`, if it was made on the images the sweep drew (split hash `expect`)"
+def _keep(results, key:str, out, expect:str):
+    "Append the row of run `key` that came back, `out` of `_run_row`, if it was made on the images the sweep drew (split hash `expect`)"
     row,probs,where = out
     if row is None:
         hint = '; start the workers with DASK_DISTRIBUTED__WORKER__DAEMON=False' if 'daemonic processes' in probs else ''
-        raise FinalBNError(f"a run failed on {where}: {probs}{hint}")
+        raise FinalBNError(f"run {key} failed on {where}: {probs}{hint}")
     if row['version'] != finalbn_fastai.__version__:
         raise FinalBNError(f"{where} runs finalbn_fastai {row['version']}, this sweep {finalbn_fastai.__version__}: install one version everywhere")
     if row['manifest'] != expect:
@@ -85,7 +85,7 @@ def _run_on(ex, todo, results, data, hashes:dict, gpus:float=0):
             done,_ = wait(running, timeout=5, return_when=FIRST_COMPLETED)   # and every 5 s: workers that joined get runs
             for f in done:
                 key = running.pop(f)
-                try: _keep(results, f.result(), hashes[key])
+                try: _keep(results, key, f.result(), hashes[key])
                 except FinalBNError as e: err = err or e
                 except Exception as e: err = err or FinalBNError(f"run {key} failed: {type(e).__name__}: {e}")   # e.g. its workers died
                 n += 1
