@@ -224,11 +224,12 @@ def _ints(s:str, what:str) -> list[int]:
     try: return [int(o) for o in str(s).split(',') if o.strip()]
     except ValueError: raise FinalBNError(f"--{what} takes whole numbers separated by commas, got {s!r}") from None
 
-def _sweep(configs, results, data, what:str, workers:int=1, cluster:str=None, scheduler_file:str=None, gpus_per_run:float=0):
+def _sweep(configs, results, data, what:str, workers:int=1, cluster:str=None, scheduler_file:str=None, gpus_per_run:float=0, batch_seeds:int=10):
     "The one road of every sweep of the command line: check, say what runs and where, sweep, return the rows"
     from finalbn_fastai.sweeps import sweep
     if workers < 1: raise FinalBNError(f"--workers must be at least 1, got {workers}")
     if gpus_per_run < 0: raise FinalBNError(f"--gpus-per-run must be at least 0, got {gpus_per_run}")
+    if batch_seeds < 1: raise FinalBNError(f"--batch-seeds must be at least 1, got {batch_seeds}")
     if workers > 1 and (cluster or scheduler_file): raise FinalBNError("--workers runs on this machine, --cluster and --scheduler-file on a Dask cluster: give one")
     if not configs: raise FinalBNError(f"the {what} has no configurations: check its options")
     check_writable(results)                               # before the first run, not after it
@@ -236,7 +237,7 @@ def _sweep(configs, results, data, what:str, workers:int=1, cluster:str=None, sc
              if cluster or scheduler_file else f", {workers} at a time" if workers > 1 else '')
     print(f"{what}: {len(configs)} run(s) into {results}{where}")
     return sweep(configs, results, data, workers=workers, cluster=cluster, scheduler_file=scheduler_file,
-                 gpus_per_run=gpus_per_run)
+                 gpus_per_run=gpus_per_run, batch_seeds=batch_seeds)
 
 def run(cfg:ImageConfig,              # the run
         results:str='results.csv',    # results CSV: one row per finished run, appended
@@ -261,6 +262,7 @@ def sweep(cfg:ImageConfig,            # the base config of the sweep
           cluster:str=None,           # address of a Dask scheduler (tcp://HOST:8786): the runs go to its workers, the rows come here
           scheduler_file:str=None,    # or the scheduler file that `dask scheduler --scheduler-file` wrote
           gpus_per_run:float=0,       # on a cluster: GPUs each run asks for (workers offer them with --resources GPU=1)
+          batch_seeds:int=10,         # seeds of one configuration trained at once as one model where that is exact (1: one at a time); the rows are the same
          ):
     "Run a sweep of the study (the paper's grid of switches, the imbalance ratio, the batch size or the remedies) over seeds; resumable"
     from finalbn_fastai.config import paper_grid, ratio_grid, batch_grid, remedy_grid, with_seeds
@@ -270,7 +272,7 @@ def sweep(cfg:ImageConfig,            # the base config of the sweep
     names = [o.strip() for o in switches.split(',') if o.strip()]
     configs = {'paper': lambda: paper_grid(cfg, names), 'ratio': lambda: ratio_grid(cfg, _ints(unhealthy, 'unhealthy')),
                'batch': lambda: batch_grid(cfg, _ints(batch_sizes, 'batch-sizes')), 'one': lambda: [cfg], 'remedies': lambda: remedy_grid(cfg)}[grid]()
-    _report(_sweep(with_seeds(configs, range(cfg.seed, cfg.seed+seeds)), results, data, f'{grid} sweep', workers, cluster, scheduler_file, gpus_per_run), results)
+    _report(_sweep(with_seeds(configs, range(cfg.seed, cfg.seed+seeds)), results, data, f'{grid} sweep', workers, cluster, scheduler_file, gpus_per_run, batch_seeds), results)
 
 def inside(cfg:ImageConfig,           # the pair's config (its final BN is set each way)
            data:str=None,             # folder of PlantVillage class folders (default: ../shared/data/plantvillage or $FINALBN_DATA)
@@ -297,13 +299,14 @@ def mnist(name:str,                  # what to run: 4.7 (digit settings, simple 
           seeds:int=10,               # seeds per configuration (the paper: 10)
           epochs:int=None,            # epochs per run (default: 20 for Table 4.7, 100 for Table 4.8)
           ratio:float=None,           # minority training images per majority one (default: 0.1 for Table 4.7, 0.01 for Table 4.8)
-          n_majority:int=1000,        # training images per majority digit
+          n_majority:int=0,           # training images per majority digit (0: all of MNIST's, the paper's scale; 1000: the quick scale)
           model:str=None,             # cnn or mlp (default: cnn for Table 4.7, mlp for Table 4.8)
           data:str=None,              # MNIST folder: IDX files or fastai's mnist_png (default: ../shared/data/mnist or $FINALBN_DATA/mnist)
           workers:int=None,           # runs at once on this machine, each in its own process on one thread (default: one per core, at most 8); the numbers do not depend on it
           cluster:str=None,           # address of a Dask scheduler (tcp://HOST:8786): the runs go to its workers, the rows come here
           scheduler_file:str=None,    # or the scheduler file that `dask scheduler --scheduler-file` wrote
           gpus_per_run:float=0,       # on a cluster: GPUs each run asks for (workers offer them with --resources GPU=1)
+          batch_seeds:int=10,         # seeds of one configuration trained at once as one model where that is exact (1: one at a time); the rows are the same
          ):
     "Run the MNIST sweep of Table 4.7 or 4.8 (resumable) and print the table beside the paper's, or the remedies comparison on 3 vs 8"
     if name not in ('4.7', '4.8', 'remedies'): raise FinalBNError(f"unknown MNIST sweep {name!r}; choose 4.7, 4.8 or remedies")
@@ -314,9 +317,9 @@ def mnist(name:str,                  # what to run: 4.7 (digit settings, simple 
     base = base.replace(**{k: v for k,v in dict(epochs=epochs, ratio=ratio, n_majority=n_majority, model=model).items() if v is not None})
     grid = {'4.7': lambda: table_4_7_grid(base), '4.8': lambda: table_4_8_grid(base),
             'remedies': lambda: remedy_grid(base.replace(majority='8', minority='3'))}[name]()
-    what = f"{'Table '+name if name!='remedies' else 'Remedies'} ({base.model}, ratio {base.ratio}, {base.n_majority} per majority digit, {base.epochs} epochs)"
+    what = f"{'Table '+name if name!='remedies' else 'Remedies'} ({base.model}, ratio {base.ratio}, {base.n_majority or 'all'} per majority digit, {base.epochs} epochs)"
     if workers is None: workers = 1 if cluster or scheduler_file else min(8, num_cpus())
-    res = _sweep(with_seeds(grid, seeds), results, data, what, workers, cluster, scheduler_file, gpus_per_run)
+    res = _sweep(with_seeds(grid, seeds), results, data, what, workers, cluster, scheduler_file, gpus_per_run, batch_seeds)
     _print_table(name, res, results)
 
 TABLES = ['4.2','4.3','4.4','4.6','4.7','4.8','fig4.3','fig4.5','fig4.6','fig4.7','remedies']

@@ -12,10 +12,11 @@ from .core import FinalBNError
 
 # %% auto #0
 __all__ = ['REMEDIES', 'MNIST_MODELS', 'LABELS', 'WD_ON', 'Config', 'KINDS', 'SWITCHES', 'TABLE_4_7', 'TABLE_4_8',
-           'REMEDY_VARIANTS', 'POSTHOC', 'SCALES', 'counts_pair', 'parse_digits', 'check_remedy', 'check_output',
-           'RunConfig', 'ImageConfig', 'MnistConfig', 'DigitsConfig', 'split_sizes', 'name_key', 'FolderConfig',
-           'switches', 'config_id', 'paper_grid', 'with_seeds', 'ratio_grid', 'batch_grid', 'table_4_7_grid',
-           'table_4_8_grid', 'demo_grid', 'remedy_grid', 'remedy_variant', 'Scale', 'study_scale', 'results_path']
+           'REMEDY_VARIANTS', 'POSTHOC', 'MOMENTA', 'SCALES', 'counts_pair', 'parse_digits', 'check_remedy',
+           'check_output', 'RunConfig', 'ImageConfig', 'MnistConfig', 'DigitsConfig', 'split_sizes', 'name_key',
+           'FolderConfig', 'switches', 'config_id', 'paper_grid', 'with_seeds', 'ratio_grid', 'batch_grid',
+           'table_4_7_grid', 'table_4_8_grid', 'demo_grid', 'remedy_grid', 'remedy_variant', 'momentum_grid', 'Scale',
+           'study_scale', 'results_path']
 
 # %% ../nbs/api/01_config.ipynb #c299c108
 def counts_pair(v, what:str='counts', names:str='healthy,unhealthy') -> tuple[int,int]:
@@ -58,7 +59,7 @@ def check_output(activation:str, loss:str):
 class RunConfig:
     "What every run shares: the final BN, the remedy for imbalance, fastai's one-cycle schedule and the seed"
     final_bn:bool=True           # BN: a BatchNorm1d over the logits, just before the softmax; off: the baseline head
-    momentum:float=0.01          # momentum of the final BN's running statistics
+    momentum:float=0.01          # momentum of the final BN's running statistics (0: their cumulative average)
     final_affine:bool=True       # the final BN's learnable scale and shift; off: normalisation only
     weighted_loss:bool=False     # WL: cross-entropy weighted by the inverse class counts of the training split
     remedy:str=''                # another remedy for imbalance: focal, cb, la, ldam, ls or resample (see the remedies notebook)
@@ -153,7 +154,7 @@ class MnistConfig(RunConfig):
     majority:str='8'             # majority digit(s), comma-separated
     minority:str='3'             # minority digit(s), comma-separated
     ratio:float=0.1              # minority training images per majority one
-    n_majority:int=1000          # training images per majority digit
+    n_majority:int=1000          # training images per majority digit (0: all of MNIST's, the chapter's scale)
     n_valid:int=200              # validation images per majority digit (the minority ones at the same ratio)
     n_test:int=500               # test images per digit, from MNIST's test split
     model:str='cnn'              # cnn: five convolutions; mlp: one hidden layer of 128 units
@@ -175,7 +176,8 @@ class MnistConfig(RunConfig):
         if set(parse_digits(self.majority)) & set(parse_digits(self.minority)):
             raise FinalBNError(f"digit(s) {sorted(set(parse_digits(self.majority)) & set(parse_digits(self.minority)))} are both majority and minority")
         if not 0 < self.ratio <= 1: raise FinalBNError(f"ratio must be in (0, 1], got {self.ratio}")
-        if self.n_majority < 1 or self.n_valid < 1 or self.n_test < 1: raise FinalBNError("n_majority, n_valid and n_test must be at least 1")
+        if self.n_majority < 0: raise FinalBNError(f"n_majority must be at least 0 (0: all of each majority digit), got {self.n_majority}")
+        if self.n_valid < 1 or self.n_test < 1: raise FinalBNError("n_valid and n_test must be at least 1")
     @property
     def reweights(self) -> bool: return self.weighted_loss or self.remedy not in ('', 'resample')   # the loss is not the output's own
     @property
@@ -297,12 +299,12 @@ TABLE_4_8 = [('sigmoid','bce',False,False), ('softmax','bce',False,False), ('sof
 
 def table_4_7_grid(base:MnistConfig=None) -> list[MnistConfig]:
     "The runs of Table 4.7: each setting of digits without and with the final BN"
-    base = base or MnistConfig()
+    base = base or MnistConfig(n_majority=0)
     return [base.replace(majority=maj, minority=mino, final_bn=bn) for maj,mino in TABLE_4_7.values() for bn in (False, True)]
 
 def table_4_8_grid(base:MnistConfig=None) -> list[MnistConfig]:
     "The runs of Table 4.8: its nine rows, 3 (minority) against 8"
-    base = base or MnistConfig(model='mlp', ratio=0.01, epochs=100)
+    base = base or MnistConfig(model='mlp', ratio=0.01, epochs=100, n_majority=0)
     return [base.replace(majority='8', minority='3', activation=a, loss=l, first_bn=fb, final_bn=nb) for a,l,fb,nb in TABLE_4_8]
 
 def demo_grid(base:DigitsConfig=None) -> list[DigitsConfig]:
@@ -332,7 +334,15 @@ def remedy_variant(cfg:RunConfig) -> str|None:
         if all(getattr(cfg, k) == v for k,v in {**ref, **ch}.items()): return lbl
     return None
 
-# %% ../nbs/api/01_config.ipynb #b2081c6d
+# %% ../nbs/api/01_config.ipynb #9ad5d6ac
+MOMENTA = (0.001, 0.01, 0.1, 0.5, 0.0)   # momenta of the final BN's running statistics the momentum notebook compares; 0: cumulative average
+
+def momentum_grid(base:RunConfig=None, momenta=MOMENTA) -> list:
+    "`base` without the final BN, then with it at each of `momenta`"
+    base = base or ImageConfig()
+    return [base.replace(final_bn=False)] + [base.replace(final_bn=True, momentum=m) for m in momenta]
+
+# %% ../nbs/api/01_config.ipynb #f89b53ae
 @dataclass(frozen=True)
 class Scale:
     "How big the study's sweeps are at one scale"
@@ -355,7 +365,7 @@ class Scale:
     remedy_seeds:int             # seeds of the remedies comparison
     demo_seeds:int               # seeds of the demo
 
-_paper_mnist = dict(mnist_4_7=MnistConfig(), mnist_4_8=MnistConfig(model='mlp', ratio=0.01, epochs=100))
+_paper_mnist = dict(mnist_4_7=MnistConfig(n_majority=0), mnist_4_8=MnistConfig(model='mlp', ratio=0.01, epochs=100, n_majority=0))   # all of MNIST's majority digits
 _test_base = ImageConfig(arch='efficientnet_lite0', size=32, epochs=2, bs=32, train=(200,10), valid=(50,7), test=(50,50))
 SCALES = {
     'paper': Scale('paper', ImageConfig(), ImageConfig(arch='vgg19_bn'), 10, 10, ('Apple','Tomato'), tuple(SWITCHES), tuple(range(5,101,5)),

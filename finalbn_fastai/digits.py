@@ -80,10 +80,12 @@ def mnist_split(arrays:dict, majority='8', minority='3', ratio:float=0.1, n_majo
     maj,mino = parse_digits(majority),parse_digits(minority)
     if set(maj) & set(mino): raise FinalBNError(f"digit(s) {sorted(set(maj) & set(mino))} are both majority and minority")
     if not 0 < ratio <= 1: raise FinalBNError(f"ratio must be in (0, 1], got {ratio}")
+    if n_majority < 0: raise FinalBNError(f"n_majority must be at least 0 (0: all of each majority digit), got {n_majority}")
+    n_major = n_majority or min(int((arrays['train'][1]==d).sum()) - n_valid for d in maj)   # 0: all of the fewest majority digit
     rng = np.random.default_rng(seed)
     rows = []
     for d in sorted(maj + mino):
-        k = n_majority if d in maj else max(1, round(ratio*n_majority))
+        k = (n_majority or int((arrays['train'][1]==d).sum()) - n_valid) if d in maj else max(1, round(ratio*n_major))
         kv = n_valid if d in maj else max(1, round(ratio*n_valid))
         tr = rng.permutation(np.flatnonzero(arrays['train'][1]==d))
         te = rng.permutation(np.flatnonzero(arrays['test'][1]==d))
@@ -93,7 +95,7 @@ def mnist_split(arrays:dict, majority='8', minority='3', ratio:float=0.1, n_majo
             rows.append(pd.DataFrame({'split': split, 'digit': d, 'label': str(d), 'source': src, 'index': idx}))
     return pd.concat(rows, ignore_index=True)
 
-# %% ../nbs/api/03_digits.ipynb #8e7ce0f8
+# %% ../nbs/api/03_digits.ipynb #35b4d633
 @lru_cache(maxsize=1)
 def sklearn_digits_arrays() -> dict:
     "`{'digits': (images, labels)}` of scikit-learn's bundled 8 × 8 digits, as 64 numbers in [0, 1] per image"
@@ -115,13 +117,13 @@ def sklearn_digits_split(majority:int=8, minority:int=3, train=(120,2), test=(50
             rows[s].append(pd.DataFrame({'split': s, 'digit': d, 'label': str(d), 'source': 'digits', 'index': part}))
     return pd.concat(rows['train'] + rows['test'], ignore_index=True)
 
-# %% ../nbs/api/03_digits.ipynb #7cec10e0
+# %% ../nbs/api/03_digits.ipynb #0952fffc
 def digits_hash(split:pd.DataFrame, arrays:dict) -> str:
     "A fingerprint of the digits a run uses: which images, in which split, of which copy of the data (its labels' bytes)"
     labels = hashlib.sha1(b''.join(arrays[s][1].tobytes() for s in arrays)).hexdigest()
     return hashlib.sha1((labels + ''.join(f'{a}:{b}:{c};' for a,b,c in zip(split.split, split.source, split['index']))).encode()).hexdigest()[:16]
 
-# %% ../nbs/api/03_digits.ipynb #3e1dcbb6
+# %% ../nbs/api/03_digits.ipynb #54e3bb7c
 MNIST_STATS = (0.1307, 0.3081)
 
 def digit_tensors(arrays:dict, rows:pd.DataFrame, classes) -> tuple:
@@ -131,7 +133,7 @@ def digit_tensors(arrays:dict, rows:pd.DataFrame, classes) -> tuple:
     if x.dtype == np.uint8: return (torch.from_numpy(x).float()[:, None]/255 - MNIST_STATS[0])/MNIST_STATS[1], y
     return torch.from_numpy(x), y
 
-# %% ../nbs/api/03_digits.ipynb #d8c72a5e
+# %% ../nbs/api/03_digits.ipynb #0c537c7e
 class TensorDL(TfmdDL):
     "fastai's `TfmdDL` over a `TensorDataset` whose items are indices and whose batches index the tensors at once: the same batches, without collating item by item"
     def do_item(self, s): return 0 if s is None else s   # None: fastai's one-item pass that infers types

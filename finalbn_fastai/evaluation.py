@@ -58,9 +58,11 @@ class EpochTestMetrics(Callback):
             with no_random(): probs,targs = self.learn.get_preds(dl=self.dl, inner=True)   # leave training's random streams as they were
         finally:
             if hook is not None: hook.remove()
+        self.record(self.epoch, dict(zip(self.recorder.metric_names[1:], self.recorder.values[-1])), probs, targs)
+    def record(self, epoch:int, logged:dict, probs, targs):
+        "Add to the history the losses `logged` and the scores of the outputs `probs` for `targs` after `epoch`"
         m = class_metrics(targs.numpy(), probs.float().numpy(), _classes(self.learn, self.vocab, probs.shape[1]))
-        logged = dict(zip(self.recorder.metric_names[1:], self.recorder.values[-1]))
-        self.history.append({'epoch': self.epoch, 'train_loss': float(logged.get('train_loss', np.nan)),
+        self.history.append({'epoch': epoch, 'train_loss': float(logged.get('train_loss', np.nan)),
                              'valid_loss': float(logged.get('valid_loss', np.nan)),
                              **{f'{c}_{k}': float(m.loc[c,k]) for c in m.index for k in ('precision','recall','f1')}})
 

@@ -22,10 +22,10 @@ __all__ = ['TIMM_ARCHS', 'LOCAL_ARCHS', 'FinalBN', 'bn_head', 'efficientnet_lite
            'arch_stats', 'body_features', 'BodyBnFreeze', 'normalize_for', 'finalbn_learner', 'find_final_bn',
            'remove_final_bn', 'mnist_model', 'digits_mlp', 'OutputLoss']
 
-# %% ../nbs/api/04_model.ipynb #13aa340e
+# %% ../nbs/api/04_model.ipynb #f2c2f845
 class FinalBN(nn.BatchNorm1d):
-    "`BatchNorm1d` over the `n_out` class logits, just before the softmax"
-    def __init__(self, n_out:int, momentum:float=0.01, **kwargs): super().__init__(n_out, momentum=momentum, **kwargs)
+    "`BatchNorm1d` over the `n_out` class logits, just before the softmax (`momentum` 0 or None: running statistics as a cumulative average)"
+    def __init__(self, n_out:int, momentum:float=0.01, **kwargs): super().__init__(n_out, momentum=momentum or None, **kwargs)
 
 # %% ../nbs/api/04_model.ipynb #cad3afd2
 def bn_head(nf:int, n_out:int, final_bn:bool=True, momentum:float=0.01, bias:bool=False, selu:bool=False, affine:bool=True, **kwargs) -> nn.Sequential:

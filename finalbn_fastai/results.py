@@ -12,7 +12,7 @@ from .core import FinalBNError, atomic_write
 from .config import KINDS, LABELS, RunConfig, ImageConfig, MnistConfig, DigitsConfig, FolderConfig
 
 # %% auto #0
-__all__ = ['result_dtypes', 'result_columns', 'result_kind', 'probs_dir', 'append_result', 'load_results', 'load_probs',
+__all__ = ['LATER', 'result_dtypes', 'result_columns', 'result_kind', 'probs_dir', 'append_result', 'load_results', 'load_probs',
            'row_config']
 
 # %% ../nbs/api/10_results.ipynb #b3e0b1db
@@ -24,12 +24,15 @@ _EXTRA = {ImageConfig: ({'config_id': int}, {'ratio': float, 'fast_path': bool, 
           FolderConfig: ({}, {'vocab': str, 'fast_path': bool, 'seconds': float, 'minority_f1': float, 'majority_f1': float, 'macro_f1': float,
                               **_SCORES, 'metrics': str, 'history': str})}
 
+LATER = {'batched_seeds': 1}   # columns added after the first results files were made, with the value their rows had
+
 def result_dtypes(kind:type) -> dict:
     "Column name → Python type of the result rows of configs of type `kind`, in the order of a new file's columns"
     if kind not in _EXTRA: raise FinalBNError(f"no results format for {kind.__name__}")
     before,after = _EXTRA[kind]
     types = {'bool': bool, 'int': int, 'float': float, 'str': str, 'tuple': str}
-    return {'schema': str, 'key': str, **before, 'manifest': str, **{f.name: types[f.type] for f in fields(kind)}, **after, 'version': str}
+    return {'schema': str, 'key': str, **before, 'manifest': str, **{f.name: types[f.type] for f in fields(kind)}, **after,
+            **{c: type(v) for c,v in LATER.items()}, 'version': str}
 
 def result_columns(kind:type) -> list[str]:
     "The columns of the result rows of configs of type `kind`"
@@ -57,7 +60,7 @@ def _header(line:str) -> list[str]: return next(csv.reader([line]))
 def _file_kind(head:str) -> type|None:
     "The kind whose columns the header line `head` names, or None"
     cols = set(_header(head))
-    return next((k for k in KINDS if set(result_columns(k)) == cols), None)
+    return next((k for k in KINDS if cols | set(LATER) == set(result_columns(k))), None)   # with or without the later columns
 
 def _text(raw:bytes, results) -> str:
     "The text of a results file, or a one-line error if it is not text"
@@ -127,7 +130,10 @@ def load_results(results, kind:type=None) -> pd.DataFrame:
     kind = kind or (_file_kind(txt.split('\n', 1)[0]) if '\n' in txt else None) or ImageConfig
     txt,cols = _complete(txt, results, kind)
     if not txt: return pd.DataFrame({c: pd.Series(dtype=object if t is str else t) for c,t in result_dtypes(kind).items()})
-    df = pd.read_csv(io.StringIO(txt), dtype=str, keep_default_na=False)[result_columns(kind)]
+    df = pd.read_csv(io.StringIO(txt), dtype=str, keep_default_na=False)
+    for c,v in LATER.items():
+        if c not in df: df[c] = str(v)                                 # a file made before the column was
+    df = df[result_columns(kind)]
     bad = df[df.schema != kind.schema]
     if len(bad): raise FinalBNError(f"{results} holds rows of format {bad.schema.iloc[0]!r}, not {kind.schema}: use a new results file")
     return _typed(df, kind).drop_duplicates('key', ignore_index=True)

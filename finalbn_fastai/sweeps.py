@@ -15,6 +15,7 @@ import finalbn_fastai
 from .core import FinalBNError
 from .config import ImageConfig
 from .training import run, experiment
+from .seeds import run_seeds, seed_groups
 from .results import append_result, load_results, result_columns
 
 # %% auto #0
@@ -37,15 +38,15 @@ def _own_random():
             if v is random: setattr(m, k, own)
             elif getattr(v, '__self__', None) is glob: setattr(m, k, getattr(own, v.__name__))   # `from random import randint`
 
-def _run_row(cfg, data, driver:int=None):
-    "One run, wherever an executor puts it: (row, outputs, where), or (None, the error in one line, where); the learner stays behind"
+def _run_row(cfgs, data, driver:int=None) -> list:
+    "The runs of `cfgs` (seeds of one config, trained as one model where exact), wherever an executor puts them: (row, outputs, where) each, or (None, the error in one line, where); the learners stay behind"
     if driver is not None and os.getpid() != driver:                   # in a worker process
         fastprogress.fastprogress.NO_BAR = True                         # no bars: its sweep draws one
         if sys.platform == 'linux': multiprocessing.set_start_method('fork', force=True)   # started by spawn, it would spawn the DataLoader's workers too: 2 s each, every epoch
         _own_random()
-    try: r = run(cfg, data, bar=False)                               # one bar, the sweep's: none per run
-    except Exception as e: return None, f'{type(e).__name__}: {e}', _where()
-    return r.row, r.probs, _where()
+    try: rs = run_seeds(cfgs, data, bar=False)                         # one bar, the sweep's: none per run
+    except Exception as e: return [(None, f'{type(e).__name__}: {e}', _where())]*len(cfgs)
+    return [(r.row, r.probs, _where()) for r in rs]
 
 def _keep(results, key:str, out, expect:str):
     "Append the row of run `key` that came back, `out` of `_run_row`, if it was made on the images the sweep drew (split hash `expect`)"
@@ -72,23 +73,24 @@ def _slots(ex, gpus:float=0) -> float:
 def _rate(n:int, secs:float) -> str: return f'{n/secs*60:.1f} runs/min' if n >= secs/60 else f'{n/secs*3600:.1f} runs/h'
 
 def _run_on(ex, todo, results, data, hashes:dict, gpus:float=0):
-    "Run `todo` on the executor `ex`, no more at once than it trains, keeping each row as it comes back; after a failure keep the runs in flight, start no more, then raise it"
+    "Run the groups of configs `todo` (`seed_groups`) on the executor `ex`, no more at once than it trains, keeping each row as it comes back; after a failure keep the runs in flight, start no more, then raise it"
     todo,running,err,n,t0 = list(todo),{},None,0,time.time()
-    pb = progress_bar(range(len(todo)))
+    pb = progress_bar(range(sum(map(len, todo))))
     pb.update(0)
     try:
         while todo or running:
             slots = _slots(ex, gpus)
             while todo and len(running) < slots:
-                c = todo.pop(0)
-                running[ex.submit(_run_row, c, data, os.getpid())] = c.key
+                g = todo.pop(0)
+                running[ex.submit(_run_row, g, data, os.getpid())] = [c.key for c in g]
             done,_ = wait(running, timeout=5, return_when=FIRST_COMPLETED)   # and every 5 s: workers that joined get runs
             for f in done:
-                key = running.pop(f)
-                try: _keep(results, key, f.result(), hashes[key])
+                keys = running.pop(f)
+                try:
+                    for key,out in zip(keys, f.result()): _keep(results, key, out, hashes[key])
                 except FinalBNError as e: err = err or e
-                except Exception as e: err = err or FinalBNError(f"run {key} failed: {type(e).__name__}: {e}")   # e.g. its workers died
-                n += 1
+                except Exception as e: err = err or FinalBNError(f"run {keys[0]} failed: {type(e).__name__}: {e}")   # e.g. its workers died
+                n += len(keys)
                 pb.comment = _rate(n, time.time()-t0)
                 pb.update(n)
             if err: todo = []
@@ -150,14 +152,16 @@ def _executor(workers:int=1, executor=None, cluster:str=None, scheduler_file:str
         try: yield client.get_executor(pure=False)
         finally: client.close(); lc.close()
 
-# %% ../nbs/api/11_sweep.ipynb #cbc1c646
-def sweep(configs, results, data=None, workers:int=1, executor=None, cluster:str=None, scheduler_file:str=None, gpus_per_run:float=0) -> pd.DataFrame:
-    "Run each of `configs` not yet in the results file `results` (in this process, `workers` local processes, on `executor` or on a Dask `cluster`), appending a row per finished run; return their rows"
+# %% ../nbs/api/11_sweep.ipynb #4ab4ffd2
+def sweep(configs, results, data=None, workers:int=1, executor=None, cluster:str=None, scheduler_file:str=None, gpus_per_run:float=0,
+          batch_seeds:int=10) -> pd.DataFrame:
+    "Run each of `configs` not yet in the results file `results` (in this process, `workers` local processes, on `executor` or on a Dask `cluster`; up to `batch_seeds` seeds of a config as one model, where exact), appending a row per finished run; return their rows"
     configs = list(dict.fromkeys(configs))
     results = Path(results)
     kinds = {type(c) for c in configs}
     if len(kinds) > 1: raise FinalBNError(f"one sweep, one kind of config: got {', '.join(sorted(k.__name__ for k in kinds))}")
     if workers < 1: raise FinalBNError(f"workers must be at least 1, got {workers}")
+    if batch_seeds < 1: raise FinalBNError(f"batch_seeds must be at least 1, got {batch_seeds}")
     if sum(map(bool, (workers > 1, executor is not None, cluster or scheduler_file))) > 1:
         raise FinalBNError("give one of workers (local processes), executor, or cluster/scheduler_file (a Dask cluster)")
     if cluster and scheduler_file: raise FinalBNError("give the Dask cluster's address or its scheduler file, not both")
@@ -173,15 +177,15 @@ def sweep(configs, results, data=None, workers:int=1, executor=None, cluster:str
         done = prev[prev.key.isin(hashes)]
         other = done[done.manifest != done.key.map(hashes)]
         if len(other): raise FinalBNError(f"{results} holds run {other.key.iloc[0]} made on other images than {data or 'this data'} gives: use a new results file")
-        todo = [c for c in configs if c.key not in set(done.key)]
+        todo = seed_groups([c for c in configs if c.key not in set(done.key)], batch_seeds)
         alone = executor is None and not (cluster or scheduler_file) and len(todo) < 2
         with _executor(1 if alone else min(workers, len(todo)), executor, cluster, scheduler_file, gpus_per_run) as ex:
             if ex is not None: _run_on(ex, todo, results, sent, hashes, gpus_per_run)
             elif todo:
-                mb,t0 = master_bar(todo),time.time()
-                for i,cfg in enumerate(mb):
-                    r = run(cfg, data, parent=mb)
-                    append_result(results, r.row, r.probs)
-                    mb.main_bar.comment = _rate(i+1, time.time()-t0)
+                mb,t0,n = master_bar(todo),time.time(),0
+                for g in mb:
+                    for r in run_seeds(g, data, parent=mb): append_result(results, r.row, r.probs)
+                    n += len(g)
+                    mb.main_bar.comment = _rate(n, time.time()-t0)
     res = load_results(results, kind)
     return res[res.key.isin({c.key for c in configs})].reset_index(drop=True)

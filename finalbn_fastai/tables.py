@@ -12,7 +12,7 @@ import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from scipy import stats
 from .core import FinalBNError
-from .config import (LABELS, SWITCHES, TABLE_4_7, TABLE_4_8, REMEDY_VARIANTS, POSTHOC, SCALES, Scale, ImageConfig,
+from .config import (LABELS, MOMENTA, SWITCHES, TABLE_4_7, TABLE_4_8, REMEDY_VARIANTS, POSTHOC, SCALES, Scale, ImageConfig,
                                    remedy_variant, study_scale, results_path, name_key)
 from .results import row_config
 
@@ -20,8 +20,9 @@ from .results import row_config
 __all__ = ['PAPER_DIR', 'SETTING', 'TABLE_4_2_CONDITIONS', 'TABLE_4_6_CONDITIONS', 'REMEDY_METRICS', 'SETUP', 'paper_table',
            'long_f1', 'paper_plant', 'of_plant', 'beside', 'one_setting', 'table_4_2', 'table_4_6', 'table_4_4',
            'table_4_3', 'fig_4_3', 'switch_gains', 'fig_4_5', 'fig_4_6', 'fig_4_7', 'bootstrap_ci', 'holm',
-           'paired_comparison', 'forest_plot', 'remedy_long', 'remedies_table', 'table_4_7', 'table_4_8', 'demo_table',
-           'demo_plot', 'class_scores', 'chapter', 'save_figure']
+           'paired_comparison', 'forest_plot', 'momentum_label', 'momentum_table', 'fig_momentum', 'remedy_long',
+           'remedies_table', 'table_4_7', 'table_4_8', 'demo_table', 'demo_plot', 'class_scores', 'chapter',
+           'save_figure']
 
 # %% ../nbs/api/13_tables.ipynb #15f15925
 PAPER_DIR = files('finalbn_fastai')/'paper'
@@ -267,7 +268,42 @@ def forest_plot(t:pd.DataFrame, title:str='', ax=None):
     ax.set_yticks(y, t.index); ax.set_xlabel('difference to the baseline (paired, 95% bootstrap interval)'); ax.set_title(title, fontsize=10)
     return ax
 
-# %% ../nbs/api/13_tables.ipynb #9db1f142
+# %% ../nbs/api/13_tables.ipynb #502cead3
+def momentum_label(m:float) -> str: return 'cumulative' if m == 0 else f'{m:g}'
+
+def momentum_table(res:pd.DataFrame, metrics=('minority_f1', 'ece', 'brier')) -> pd.DataFrame:
+    "Per data set and setting (no final BN, or its momentum): mean of each of `metrics` with its 95% bootstrap interval over seeds, and n"
+    df = res.assign(minority_f1=res['unhealthy_f1'] if 'unhealthy_f1' in res else res['minority_f1'],
+                    data=res.plant if 'plant' in res else 'MNIST ' + res.minority + ' vs ' + res.majority,
+                    setting=['no final BN' if not bn else f'momentum {momentum_label(m)}' for bn,m in zip(res.final_bn, res.momentum)])
+    order = ['no final BN'] + [f'momentum {momentum_label(m)}' for m in MOMENTA]
+    rows = []
+    for (d,st),g in df.groupby(['data', 'setting']):
+        row = {'data': d, 'setting': st, 'n': len(g)}
+        for m in metrics:
+            row[m] = g[m].mean()
+            row[m+'_lo'],row[m+'_hi'] = bootstrap_ci(g[m].dropna())
+        rows.append(row)
+    t = pd.DataFrame(rows)
+    t['o'] = t.setting.map(lambda v: order.index(v) if v in order else len(order))
+    return t.sort_values(['data', 'o', 'setting']).drop(columns='o').set_index(['data', 'setting'])
+
+def fig_momentum(t:pd.DataFrame, metrics=('minority_f1', 'ece', 'brier')):
+    "One panel per metric of a `momentum_table`: each data set's mean and 95% interval per setting"
+    fig,axs = plt.subplots(1, len(metrics), figsize=(4.5*len(metrics), 3.6))
+    datas = list(dict.fromkeys(t.index.get_level_values('data')))
+    for ax,m in zip(axs, metrics):
+        for i,d in enumerate(datas):
+            g = t.loc[d]
+            x = np.arange(len(g)) + (i - (len(datas)-1)/2)*0.12
+            ax.errorbar(x, g[m], yerr=[g[m]-g[m+'_lo'], g[m+'_hi']-g[m]], fmt='o', capsize=3, label=d)
+            ax.set_xticks(np.arange(len(g)), [s.replace('momentum ', '') for s in g.index], rotation=30)
+        ax.set_title({'minority_f1': 'minority F1', 'ece': 'ECE (10 bins)', 'brier': 'Brier score'}.get(m, m)); ax.grid(alpha=0.3)
+    axs[0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/api/13_tables.ipynb #2252d7a2
 REMEDY_METRICS = ['minority_f1', 'majority_f1', 'balanced_accuracy', 'ece', 'brier']
 _ROLES = {'unhealthy_f1': 'minority_f1', 'healthy_f1': 'majority_f1'}   # PlantVillage's classes, as roles
 
@@ -304,7 +340,7 @@ def remedies_table(res:pd.DataFrame, metric:str='minority_f1') -> pd.DataFrame:
     if not out: return pd.DataFrame()
     return pd.concat(out, names=['data','imbalance','remedy'])
 
-# %% ../nbs/api/13_tables.ipynb #53c3adb4
+# %% ../nbs/api/13_tables.ipynb #731e8363
 def _long(res:pd.DataFrame) -> pd.DataFrame:
     "One row per run and digit: the run's fields and the digit's F1"
     rows = [{**r, 'digit': int(d), 'f1': m['f1']} for r in res.to_dict('records') for d,m in json.loads(r['metrics']).items()]
@@ -346,7 +382,7 @@ def table_4_8(res:pd.DataFrame) -> pd.DataFrame:
     return pd.concat({lbl: _digits_beside(lg[lg.digit==d], keys, paper, col) for d,col,lbl in
                       [(3, 'class_3_minority_f1', 'F1 of 3 (minority)'), (8, 'class_8_majority_f1', 'F1 of 8 (majority)')]}, axis=1)
 
-# %% ../nbs/api/13_tables.ipynb #8b23e162
+# %% ../nbs/api/13_tables.ipynb #8f6cf437
 def demo_table(runs:pd.DataFrame) -> pd.DataFrame:
     "Mean ± std of the F1 scores of the demo's runs, a row per model"
     g = runs.groupby('final_bn')[['minority_f1','majority_f1']]
@@ -371,7 +407,7 @@ def demo_plot(runs:pd.DataFrame, ax=None):
     ax.set_title(f'Digits, {nM} × {r0.majority} vs {nm} × {r0.minority}, {runs.seed.nunique()} seeds', fontsize=10)
     return ax
 
-# %% ../nbs/api/13_tables.ipynb #ce4b5ef7
+# %% ../nbs/api/13_tables.ipynb #1ee873fb
 def class_scores(results:pd.DataFrame, majority:str) -> pd.DataFrame:
     "Per run of own images: classes, final BN, seed, the F1 of the class `majority` and the mean precision, recall and F1 of the others, balanced accuracy"
     rows = []
@@ -383,7 +419,7 @@ def class_scores(results:pd.DataFrame, majority:str) -> pd.DataFrame:
                      **{f'others_{k}': others[k].mean() for k in ('precision', 'recall', 'f1')}, 'balanced_accuracy': r.balanced_accuracy})
     return pd.DataFrame(rows)
 
-# %% ../nbs/api/13_tables.ipynb #110bd92c
+# %% ../nbs/api/13_tables.ipynb #99c1d7c5
 def chapter(name:str, file:str=None) -> tuple[Scale, Path, Path]:
     "The `Scale` of the chapter notebook `name`, its results file (`file` in `results/`, default the scale's own) and its figures' folder"
     scale = study_scale()

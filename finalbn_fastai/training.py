@@ -28,7 +28,8 @@ from .evaluation import evaluate, EpochTestMetrics, scores, posthoc_scores
 
 # %% auto #0
 __all__ = ['EXPERIMENTS', 'EpochProgress', 'SkipValidation', 'torch_threads', 'Experiment', 'ImageExperiment', 'DigitsExperiment',
-           'MnistExperiment', 'FolderExperiment', 'experiment', 'config_split', 'config_learner', 'RunResult', 'run']
+           'MnistExperiment', 'FolderExperiment', 'experiment', 'config_split', 'config_learner', 'RunResult',
+           'setup_run', 'finish_run', 'run']
 
 # %% ../nbs/api/08_training.ipynb #cda717ef
 class EpochProgress(Callback):
@@ -236,13 +237,36 @@ def config_learner(cfg:RunConfig, split:pd.DataFrame, data=None) -> Learner:
     loss,_ = exp.loss(cfg, split)
     return exp.learner(cfg, exp.dls(cfg, split, data), loss)
 
-# %% ../nbs/api/08_training.ipynb #c54ed950
+# %% ../nbs/api/08_training.ipynb #8fff907a
 class RunResult(NamedTuple):
-    "The result row of one run, the softmax outputs per test image, the trained learner (on images, body and all) and the split"
+    "The result row of one run, the softmax outputs per test image, the trained learner (on images, body and all), the split and the training loss per epoch"
     row: dict
     probs: pd.DataFrame
     learn: object = None
     split: pd.DataFrame = None
+    losses: list = None
+
+def setup_run(cfg:RunConfig, data:str, fast_path:bool=None):
+    "What `run` trains for `cfg` on `data` (as `Experiment.data` gives it): the split, the learner, whether it took the fast path, the remedy's and the row's callbacks"
+    exp = experiment(cfg)
+    split = exp.split(cfg, data)
+    set_seed(cfg.seed, reproducible=True)
+    loss,rcbs = exp.loss(cfg, split)
+    learn = exp.learner(cfg, exp.dls(cfg, split, data), loss)
+    learn,fast = exp.prepare(cfg, learn, split, fast_path)
+    if cfg.remedy == 'resample': resample_train(learn.dls)
+    return split, learn, fast, rcbs, exp.fit_cbs(cfg, learn)
+
+def finish_run(cfg:RunConfig, data:str, split, learn, fast:bool, fcbs, losses, t0:float, batched_seeds:int=1) -> RunResult:
+    "Test the trained `learn` of `cfg` and make its `RunResult`: the row, timed from `t0` (`batched_seeds`: how many seeds trained as one model with it)"
+    exp = experiment(cfg)
+    tested = remove_final_bn(learn) if getattr(cfg, 'remove_final_bn', False) else learn
+    with learn.no_bar(): ev = evaluate(tested)
+    post = exp.posthoc(cfg, tested, split)
+    fields = {k: (','.join(map(str, v)) if isinstance(v, tuple) else v) for k,v in asdict(cfg).items()}
+    row = {'schema': cfg.schema, 'key': cfg.key, 'manifest': exp.split_hash(split, data), **fields,
+           **exp.row(cfg, ev, post, fcbs, fast, split), 'batched_seeds': batched_seeds, 'seconds': round(time.time()-t0, 3), 'version': finalbn_fastai.__version__}
+    return RunResult(row, ev.probs, getattr(learn, 'full', learn), split, [float(l) for l in losses])
 
 def run(cfg:RunConfig, data=None, parent=None, fast_path:bool=None, cbs=None, bar:bool=True) -> RunResult:
     "Train and test one config of any kind: its result row, the softmax outputs per test image and the learner"
@@ -250,19 +274,7 @@ def run(cfg:RunConfig, data=None, parent=None, fast_path:bool=None, cbs=None, ba
     with torch_threads(exp.threads):
         t0 = time.time()
         data = exp.data(data)
-        split = exp.split(cfg, data)
-        set_seed(cfg.seed, reproducible=True)
-        loss,rcbs = exp.loss(cfg, split)
-        learn = exp.learner(cfg, exp.dls(cfg, split, data), loss)
-        learn,fast = exp.prepare(cfg, learn, split, fast_path)
-        if cfg.remedy == 'resample': resample_train(learn.dls)
-        fcbs = exp.fit_cbs(cfg, learn)
+        split,learn,fast,rcbs,fcbs = setup_run(cfg, data, fast_path)
         with learn.no_bar(), learn.no_logging():
             learn.fit_one_cycle(cfg.epochs, cfg.lr, cbs=[*fcbs, *([EpochProgress(parent)] if bar else []), *rcbs, *([] if exp.validate else [SkipValidation()]), *L(cbs)])
-        tested = remove_final_bn(learn) if getattr(cfg, 'remove_final_bn', False) else learn
-        with learn.no_bar(): ev = evaluate(tested)
-        post = exp.posthoc(cfg, tested, split)
-        fields = {k: (','.join(map(str, v)) if isinstance(v, tuple) else v) for k,v in asdict(cfg).items()}
-        row = {'schema': cfg.schema, 'key': cfg.key, 'manifest': exp.split_hash(split, data), **fields,
-               **exp.row(cfg, ev, post, fcbs, fast, split), 'seconds': round(time.time()-t0, 3), 'version': finalbn_fastai.__version__}
-    return RunResult(row, ev.probs, getattr(learn, 'full', learn), split)
+        return finish_run(cfg, data, split, learn, fast, fcbs, [v[0] for v in learn.recorder.values], t0)
