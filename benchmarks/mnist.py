@@ -13,6 +13,19 @@ import torch
 from fastcore.basics import num_cpus
 from fastai.basics import set_seed
 
+def plain_loop_seconds(cfg) -> float:
+    "Seconds a plain PyTorch loop (torch.optim.Adam, one thread, as a run trains) takes to train `cfg`'s model on its training tensors"
+    learn = config_learner(cfg, config_split(cfg))
+    set_seed(0)
+    model,dl,lf = learn.model,learn.dls.train,learn.loss_func
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    t0 = time.time()
+    with torch_threads(1):
+        for _ in range(cfg.epochs):
+            model.train()
+            for xb,yb in dl: loss = lf(model(xb), yb); loss.backward(); opt.step(); opt.zero_grad()
+    return time.time()-t0
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--seeds', type=int, default=10); p.add_argument('--epochs', type=int, default=100)
@@ -24,16 +37,7 @@ def main():
     cfg = base.replace(seed=0)
     run(cfg.replace(epochs=1))                                          # warm-up: MNIST read into memory
     t0 = time.time(); run(cfg); t_pkg = time.time()-t0
-    learn = config_learner(cfg, config_split(cfg))
-    set_seed(0)
-    model,dl,lf = learn.model,learn.dls.train,learn.loss_func
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    t0 = time.time()
-    with torch_threads(1):                                              # as a run trains
-        for _ in range(cfg.epochs):
-            model.train()
-            for xb,yb in dl: loss = lf(model(xb), yb); loss.backward(); opt.step(); opt.zero_grad()
-    t_plain = time.time()-t0
+    t_plain = plain_loop_seconds(cfg)
 
     with tempfile.TemporaryDirectory() as d:
         # one seed of the table: one run after another, then in worker processes

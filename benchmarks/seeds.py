@@ -4,17 +4,21 @@ package's cost per seed, batched, against a plain PyTorch loop of one seed on th
 Three figures (issue 18's targets in brackets):
 - the MNIST one-hidden-layer network of Table 4.8 (softmax, CCE, the final BN; 100 epochs): batched vs one after another [5x];
 - the head on cached EfficientNet-Lite0 features of Table 4.2 (Apple, final BN, 10 epochs, 224 px; features cached first) [4x];
-- the package's time per seed, batched, against a plain PyTorch loop (torch.optim.Adam) over one seed's tensors [1.0].
+- the package's time per seed, batched, against a plain PyTorch loop (torch.optim.Adam) over one seed's tensors [1.0];
+- Table 4.8 (90 runs) at the quick scale (1,000 eights) [under 2 minutes] or at the paper's (all eights) [under 12 minutes],
+  ten seeds as one model, two models at a time on worker processes (the default of `finalbn mnist`).
 Beside each, the limit this machine sets: the arithmetic of the runs at the multiply rate measured here, and the bytes fastai's
 Adam moves per step (about ten passes over the parameters and their two moments) at the bandwidth measured here.
-Run: .venv/bin/python benchmarks/seeds.py [--seeds 10] [--epochs 100] [--n-majority 1000] [--no-head]"""
-import argparse, os, platform, time
+Run: .venv/bin/python benchmarks/seeds.py [--seeds 10] [--epochs 100] [--n-majority 1000] [--no-head] [--table quick|full|none]"""
+import argparse, os, platform, tempfile, time
+from pathlib import Path
 import numpy as np, torch
 from torch import nn
-from finalbn_fastai.config import SCALES, ImageConfig, with_seeds
+from finalbn_fastai.sweeps import sweep                # the package first: it quiets torch's warning about fastai, here and in the workers
+from finalbn_fastai.config import SCALES, ImageConfig, with_seeds, table_4_8_grid
 from finalbn_fastai.training import run, config_split, config_learner, torch_threads
 from finalbn_fastai.seeds import run_seeds, seeds_agree
-from fastai.basics import set_seed
+from mnist import plain_loop_seconds                  # benchmarks/mnist.py, beside this script
 
 def timed(f):
     t0 = time.time(); out = f(); return out, time.time()-t0
@@ -39,6 +43,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--seeds', type=int, default=10); p.add_argument('--epochs', type=int, default=100)
     p.add_argument('--n-majority', type=int, default=1000); p.add_argument('--no-head', action='store_true')
+    p.add_argument('--table', choices=['quick', 'full', 'none'], default='quick')
     a = p.parse_args()
     rate,bw = machine(1)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}; "
@@ -62,17 +67,18 @@ def main():
           f"so at most {t_alone/lim:.1f}x")
 
     # 3. the package's cost per seed, batched, against a plain PyTorch loop of one seed on the same tensors
-    set_seed(0)
-    model,dl,lf = learn.model,learn.dls.train,learn.loss_func
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    def plain():
-        with torch_threads(1):                                          # as a run trains
-            for _ in range(cfg.epochs):
-                model.train()
-                for xb,yb in dl: loss = lf(model(xb), yb); loss.backward(); opt.step(); opt.zero_grad()
-    _,t_plain = timed(plain)
+    t_plain = plain_loop_seconds(cfg)
     print(f"  plain PyTorch loop, one seed (training only): {t_plain:.1f} s; the package batched, per seed (all of a run): "
           f"{t_bat/a.seeds:.2f} s: ratio {t_plain/(t_bat/a.seeds):.2f} [target 1.0]; before batching {t_plain/(t_alone/a.seeds):.2f}")
+
+    if a.table != 'none':                                                # 4. Table 4.8, as `finalbn mnist 4.8` runs it
+        base = SCALES['paper'].mnist_4_8.replace(n_majority=1000 if a.table == 'quick' else 0)
+        cfgs = with_seeds(table_4_8_grid(base), 10)
+        with tempfile.TemporaryDirectory() as d: _,t_tab = timed(lambda: sweep(cfgs, Path(d)/'t48.csv', workers=2))
+        n_dig = len(config_learner(base, config_split(base)).dls.train)*base.bs
+        tlim = limit(n_dig//base.bs*base.epochs, base.bs, params, len(cfgs), 2*rate, bw)
+        print(f"\nTable 4.8 at the {a.table} scale ({len(cfgs)} runs, {n_dig} digits a run, 10 seeds as one model, 2 at a time): {t_tab:.0f} s "
+              f"({t_tab/60:.1f} min) [target {'2' if a.table == 'quick' else '12'} min]; limit on 2 cores: {tlim:.0f} s ({tlim/60:.1f} min)")
 
     if a.no_head: return
     # 2. the head on cached features, Table 4.2's setting

@@ -15,7 +15,7 @@ from fastai.layers import Flatten as FastaiFlatten
 from .core import FinalBNError
 from .model import FinalBN
 from .evaluation import EpochTestMetrics
-from .training import (experiment, setup_run, finish_run, run, torch_threads, EpochProgress, SkipValidation, RunResult)
+from .training import experiment, setup_run, finish_run, run, run_context, EpochProgress, SkipValidation, RunResult
 
 # %% auto #0
 __all__ = ['SeedRNG', 'SeedLinear', 'SeedBatchNorm', 'SeedConv2d', 'SeedDropout', 'PerItem', 'SeedModel', 'seed_model', 'SeedDL',
@@ -34,20 +34,23 @@ class SeedRNG:
             self.states[s] = torch.get_rng_state()
             torch.set_rng_state(old)
 
-# %% ../nbs/api/08b_seeds.ipynb #c40d7afc
-class SeedLinear(nn.Module):
-    "The `nn.Linear` layers of S seeds as one: weight `(S, out, in)`, each seed's batch times its own weights"
+# %% ../nbs/api/08b_seeds.ipynb #f11e9447
+class _SeedWeights(nn.Module):
+    "The layers of S seeds as one, their weight and bias stacked on a leading seed dimension"
     def __init__(self, layers):
         super().__init__()
         self.weight = nn.Parameter(torch.stack([l.weight.detach() for l in layers]))
         self.bias = nn.Parameter(torch.stack([l.bias.detach() for l in layers])) if layers[0].bias is not None else None
-    def forward(self, x):
-        if self.bias is None: return torch.bmm(x, self.weight.transpose(1, 2))
-        return torch.baddbmm(self.bias[:, None], x, self.weight.transpose(1, 2))   # as F.linear's addmm
     def to_layers(self, layers):
         for s,l in enumerate(layers):
             l.weight.data.copy_(self.weight[s])
             if l.bias is not None: l.bias.data.copy_(self.bias[s])
+
+class SeedLinear(_SeedWeights):
+    "The `nn.Linear` layers of S seeds as one: weight `(S, out, in)`, each seed's batch times its own weights"
+    def forward(self, x):
+        if self.bias is None: return torch.bmm(x, self.weight.transpose(1, 2))
+        return torch.baddbmm(self.bias[:, None], x, self.weight.transpose(1, 2))   # as F.linear's addmm
 
 class _ContiguousGrad(torch.autograd.Function):
     "Identity; backward, the gradient in contiguous memory, as a seed's own layer gets it (so that sums over it add in the same order)"
@@ -86,23 +89,17 @@ class SeedBatchNorm(nn.BatchNorm1d):
             for n,v in [*l.named_parameters(), *l.named_buffers()]:
                 v.data.copy_(getattr(self, n) if n == 'num_batches_tracked' else getattr(self, n)[s*C:(s+1)*C])
 
-class SeedConv2d(nn.Module):
+class SeedConv2d(_SeedWeights):
     "The `nn.Conv2d` layers of S seeds as one, weight `(S, out, in, k, k)`: each seed's batch convolved with its own weights"
     def __init__(self, layers):
-        super().__init__()
         l0 = layers[0]
-        self.conv = dict(stride=l0.stride, padding=l0.padding, dilation=l0.dilation, groups=l0.groups)
         if l0.padding_mode != 'zeros': raise FinalBNError("only zero-padded convolutions can be batched over seeds")
-        self.weight = nn.Parameter(torch.stack([l.weight.detach() for l in layers]))
-        self.bias = nn.Parameter(torch.stack([l.bias.detach() for l in layers])) if l0.bias is not None else None
+        super().__init__(layers)
+        self.conv = dict(stride=l0.stride, padding=l0.padding, dilation=l0.dilation, groups=l0.groups)
     def forward(self, x):
         # one grouped convolution (a group per seed) would do it in one call, but oneDNN sums its products in another
         # order than a seed's own convolution: 7e-4 apart in the test probabilities after two epochs. So one call per seed.
         return torch.stack([F.conv2d(x[s], self.weight[s], None if self.bias is None else self.bias[s], **self.conv) for s in range(len(x))])
-    def to_layers(self, layers):
-        for s,l in enumerate(layers):
-            l.weight.data.copy_(self.weight[s])
-            if l.bias is not None: l.bias.data.copy_(self.bias[s])
 
 class SeedDropout(nn.Module):
     "Dropout with each seed's mask drawn as `F.dropout` draws it, from that seed's own stream (`rng`, a `SeedRNG`)"
@@ -267,8 +264,7 @@ def run_seeds(cfgs, data=None, parent=None, fast_path:bool=None, bar:bool=True, 
     _same_but_seed(cfgs)
     exp = experiment(cfgs[0])
     if len(cfgs) == 1 or not batch: return [run(c, data, parent, fast_path, bar=bar) for c in cfgs]
-    with torch_threads(exp.threads):
-        t0 = time.time()
+    with run_context(exp) as t0:
         data = exp.data(data)
         setups,states = [],[]
         for c in cfgs:

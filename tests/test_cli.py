@@ -197,6 +197,10 @@ def test_mnist_bad_input(tmp_path, capsys):
     for cmd in ('mnist', 'sweep'):
         assert main([cmd, *(['4.8'] if cmd=='mnist' else []), '--workers', '0', '--results', tmp_path/'r.csv']) == 2
         assert '--workers must be at least 1' in capsys.readouterr().err
+        assert main([cmd, *(['4.8'] if cmd=='mnist' else []), '--batch-seeds', '0', '--results', tmp_path/'r.csv']) == 2
+        assert '--batch-seeds must be at least 1, got 0' in capsys.readouterr().err
+    assert main(['mnist', '4.8', '--n-majority', '-1', '--results', tmp_path/'r.csv']) == 2
+    assert 'n_majority must be at least 0' in capsys.readouterr().err
     assert not (tmp_path/'r.csv').exists()
 
 def test_remedies_sweep_and_table(fake, tmp_path, capsys):
