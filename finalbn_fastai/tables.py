@@ -268,13 +268,13 @@ def forest_plot(t:pd.DataFrame, title:str='', ax=None):
     ax.set_yticks(y, t.index); ax.set_xlabel('difference to the baseline (paired, 95% bootstrap interval)'); ax.set_title(title, fontsize=10)
     return ax
 
-# %% ../nbs/api/13_tables.ipynb #502cead3
+# %% ../nbs/api/13_tables.ipynb #2bc22101
 def momentum_label(m:float) -> str: return 'cumulative' if m == 0 else f'{m:g}'
 
-def momentum_table(res:pd.DataFrame, metrics=('minority_f1', 'ece', 'brier')) -> pd.DataFrame:
-    "Per data set and setting (no final BN, or its momentum): mean of each of `metrics` with its 95% bootstrap interval over seeds, and n"
-    df = res.assign(minority_f1=res['unhealthy_f1'] if 'unhealthy_f1' in res else res['minority_f1'],
-                    data=res.plant if 'plant' in res else 'MNIST ' + res.minority + ' vs ' + res.majority,
+def momentum_table(res:pd.DataFrame, metrics=('minority_f1', 'ece', 'brier'), name:str=None) -> pd.DataFrame:
+    "Per data set (`name`, else the plant or the MNIST digits) and setting (no final BN, or its momentum): mean of each of `metrics` with its 95% bootstrap interval over seeds, and n"
+    data = name if name else res.plant if 'plant' in res else 'MNIST ' + res.minority.astype(str) + ' vs ' + res.majority.astype(str)
+    df = res.assign(minority_f1=res['unhealthy_f1'] if 'unhealthy_f1' in res else res['minority_f1'], data=data,
                     setting=['no final BN' if not bn else f'momentum {momentum_label(m)}' for bn,m in zip(res.final_bn, res.momentum)])
     order = ['no final BN'] + [f'momentum {momentum_label(m)}' for m in MOMENTA]
     rows = []

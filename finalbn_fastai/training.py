@@ -264,7 +264,7 @@ def run_context(exp:Experiment):
     with torch_threads(exp.threads): yield time.time()
 
 def setup_run(cfg:RunConfig, data:str, fast_path:bool=None):
-    "What `run` trains for `cfg` on `data` (as `Experiment.data` gives it): the split, the learner, whether it took the fast path, the remedy's and the row's callbacks"
+    "What `run` trains for `cfg` on the data folder `data` (as its experiment resolved it): the split, the learner, whether it took the fast path, the remedy's and the row's callbacks"
     exp = experiment(cfg)
     split = exp.split(cfg, data)
     set_seed(cfg.seed, reproducible=True)

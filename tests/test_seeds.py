@@ -50,6 +50,13 @@ def test_fast_path_head_batched_exactly():
     assert [r.row['history'] for r in bat] == [r.row['history'] for r in alone]
     assert json.loads(bat[0].row['history'])[0]['train_loss'] != json.loads(bat[1].row['history'])[0]['train_loss']   # seeds differ
 
+@leaves
+def test_fast_path_head_weighted_and_final_bn_removed_batched_exactly():
+    "Catches per-seed class weights mixed up, or the per-epoch test scores without the final BN (Table 4.6) taken with it"
+    cfg = SCALES['test'].base.replace(epochs=2, weighted_loss=True, remove_final_bn=True)
+    bat,alone = _check(with_seeds([cfg], 3))
+    assert [r.row['history'] for r in bat] == [r.row['history'] for r in alone]
+
 @mnist
 def test_sweep_rows_say_batched(tmp_path):
     "Catches a sweep that does not batch seeds, or whose rows depend on it"

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 from finalbn_fastai.config import DigitsConfig
 from finalbn_fastai.results import load_results
-from finalbn_fastai.tables import table_4_2, table_4_6, table_4_7, table_4_8, demo_table, remedies_table, paper_table, class_scores
+from finalbn_fastai.tables import table_4_2, table_4_6, table_4_7, table_4_8, demo_table, remedies_table, paper_table, class_scores, momentum_table
 
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
 
@@ -31,26 +31,27 @@ def demo_runs_table() -> str:
     return _md(['model'] + list(t.columns), [[i, *r] for i,r in zip(t.index, t.itertuples(index=False))])
 
 def mnist_table() -> str:
-    "Minority F1 without → with the final BN on MNIST, ours beside the paper's"
+    "Minority F1 without → with the final BN on MNIST, at the paper's scale (all of the majority digits) and the quick one (1,000), the paper's beside"
     mn = load_results(RESULTS/'mnist.csv')
     t7,t8 = table_4_7(mn),table_4_8(mn)
-    def arrow(a, b, fmt): return f'{fmt(a)} → {fmt(b)}'
+    f3,f2 = (lambda v: f'{v:.3f}'),(lambda v: f'{v:.2f}')
+    def arrow(r, fmt, col='ours', both=True):
+        return f"{fmt(r[('without final BN', col)])} → {fmt(r[('with final BN', col)])}" if both else fmt(r[('with final BN', col)])
     def s47(ratio, setting, digit, label):
-        r = t7.loc[('cnn', ratio, 1000, 20, setting, digit)]
-        return [label, arrow(r[('without final BN','ours')], r[('with final BN','ours')], lambda v: f'{v:.3f}'),
-                arrow(r[('without final BN','paper')], r[('with final BN','paper')], lambda v: f'{v:.2f}') if ratio == 0.01 else
-                "(the chapter's text gives 0.1, its table 0.01)"]
+        cell = lambda n: arrow(t7.loc[('cnn', ratio, n, 20, setting, digit)], f3) if ('cnn', ratio, n, 20, setting, digit) in t7.index else 'not run'
+        paper = arrow(t7.loc[('cnn', ratio, 1000, 20, setting, digit)], f2, 'paper') if ratio == 0.01 else "(the chapter's text gives 0.1, its table 0.01)"
+        return [label, cell(0), cell(1000), paper]
     def s48(a, l, fb, label, both=True):
-        r = lambda nb: t8.loc[('mlp', 0.01, 1000, 100, a, l, fb, nb)][('F1 of 3 (minority)', 'ours')]
-        p = lambda nb: t8.loc[('mlp', 0.01, 1000, 100, a, l, fb, nb)][('F1 of 3 (minority)', 'paper')]
-        if both: return [label, arrow(r(False), r(True), lambda v: f'{v:.3f}'), arrow(p(False), p(True), lambda v: f'{v:.2f}')]
-        return [label, f'{r(True):.3f}', f'{p(True):.2f}']
+        def r(n, col='ours'):
+            g = t8.loc[('mlp', 0.01, n, 100, a, l, fb)][('F1 of 3 (minority)', col)]
+            return f"{g[False]:.{3 if col=='ours' else 2}f} → {g[True]:.{3 if col=='ours' else 2}f}" if both else f"{g[True]:.{3 if col=='ours' else 2}f}"
+        return [label, r(0), r(1000), r(1000, 'paper')]
     rows = [s47(0.01, 1, 3, 'simple CNN, 3 vs 8, ratio 0.01'), s47(0.01, 2, 2, 'simple CNN, 2 vs 8, ratio 0.01'),
             s47(0.01, 4, 3, 'simple CNN, 3 vs {5, 8} (two majority digits), ratio 0.01'), s47(0.1, 1, 3, 'simple CNN, 3 vs 8, ratio 0.1'),
             s48('softmax', 'cce', False, 'one hidden layer, softmax + CCE, 3 vs 8, ratio 0.01, 100 epochs'),
             s48('sigmoid', 'bce', False, 'one hidden layer, sigmoid + BCE'),
             s48('softmax', 'cce', True, 'one hidden layer, BN after the hidden layer and final BN', both=False)]
-    return _md(['setting', 'ours', 'paper'], rows)
+    return _md(['setting', "ours, all of MNIST's majority digits", 'ours, 1,000 per majority digit', 'paper'], rows)
 
 def remedies_summary_table() -> str:
     "Per setting: the final BN's minority F1, the best remedy without the final BN (ties at 3 decimals named together), no remedy"
@@ -76,7 +77,16 @@ def own_data_table() -> str:
                [[label[n], arrow(n, 'others_f1'), arrow(n, 'others_recall'), arrow(n, 'majority_f1'), arrow(n, 'balanced_accuracy'),
                  int(cs[(cs.classes == n) & cs.final_bn].seed.nunique())] for n in (2, 10)])
 
-TABLES = {'leaves': leaves_table, 'demo': demo_runs_table, 'mnist': mnist_table, 'remedies': remedies_summary_table, 'own_data': own_data_table}
+def momentum_readme_table() -> str:
+    "The final BN's momentum (nbs/25_momentum): per data set, the minority F1 and the ECE (means over seeds) without the final BN and at each momentum"
+    t = pd.concat([momentum_table(load_results(RESULTS/'momentum_demo.csv'), name='demo digits 3 vs 8'), momentum_table(load_results(RESULTS/'momentum.csv')),
+                   momentum_table(load_results(RESULTS/'momentum_mnist.csv'))])
+    settings = list(dict.fromkeys(t.index.get_level_values('setting')))
+    rows = [[d] + [f"{t.loc[(d, st), 'minority_f1']:.3f} / {t.loc[(d, st), 'ece']:.3f}" for st in settings]
+            for d in dict.fromkeys(t.index.get_level_values('data'))]
+    return _md(['minority F1 / ECE'] + settings, rows)
+
+TABLES = {'leaves': leaves_table, 'demo': demo_runs_table, 'mnist': mnist_table, 'remedies': remedies_summary_table, 'own_data': own_data_table, 'momentum': momentum_readme_table}
 
 if __name__ == '__main__':
     for k,f in TABLES.items(): print(f'{k}: {f.__doc__}\n\n{f()}\n')
