@@ -34,12 +34,12 @@ def main():
     p.add_argument('--seeds', type=int, default=2); p.add_argument('--epochs', type=int, default=100)
     p.add_argument('--workers', type=int, default=2)
     a = p.parse_args()
-    configs = with_seeds(table_4_8_grid(SCALES['paper'].mnist_4_8.replace(epochs=a.epochs)), a.seeds)
+    configs = with_seeds(table_4_8_grid(SCALES['paper'].mnist_4_8.replace(epochs=a.epochs, n_majority=1000)), a.seeds)   # the quick scale
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
-        sweep(configs[:1], d/'warm.csv')                                   # MNIST read and cached by the OS, torch warmed up
-        t0 = time.time(); one = sweep(configs, d/'serial.csv'); t_ser = time.time()-t0
-        t0 = time.time(); two = sweep(configs, d/'workers.csv', workers=a.workers); t_par = time.time()-t0
+        sweep(configs[:1], d/'warm.csv', batch_seeds=1)                                   # MNIST read and cached by the OS, torch warmed up
+        t0 = time.time(); one = sweep(configs, d/'serial.csv', batch_seeds=1); t_ser = time.time()-t0
+        t0 = time.time(); two = sweep(configs, d/'workers.csv', workers=a.workers, batch_seeds=1); t_par = time.time()-t0
         t0 = time.time(); sweep(demo_grid(DigitsConfig(epochs=1)), d/'start.csv', workers=a.workers); t_start = time.time()-t0
     limit = machine_limit(min(a.workers, os.cpu_count()))
     same = lambda df: df.drop(columns='seconds').sort_values('key', ignore_index=True)

@@ -211,7 +211,7 @@ def test_executor_used_as_given(tmp_path):
 def test_killed_local_sweep_leaves_no_process_and_resumes(mnist, tmp_path):
     res = tmp_path/'m.csv'
     cmd = finalbn_cmd('mnist', '4.8', '--seeds', 3, '--epochs', 100, '--n-majority', 200, '--ratio', 0.05, '--workers', 2,
-                      '--results', res, '--data', mnist)
+                      '--batch-seeds', 1, '--results', res, '--data', mnist)          # a run at a time: long enough to be killed mid-sweep
     p = _started(cmd, res)
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)   # a second sweep on the same file refuses to start
@@ -237,7 +237,7 @@ def test_killed_local_sweep_leaves_no_process_and_resumes(mnist, tmp_path):
 
 def _cluster_cmd(res, mnist, cluster, seeds=3, epochs=10):
     return finalbn_cmd('mnist', '4.8', '--seeds', seeds, '--epochs', epochs, '--n-majority', 200, '--ratio', 0.05, '--cluster', cluster.address,
-                       '--results', res, '--data', mnist)
+                       '--batch-seeds', 1, '--results', res, '--data', mnist)
 
 def _worker_processes(cluster) -> list[int]:
     return [k for k in _descendants(cluster.worker.pid) if b'spawn_main' in (Path('/proc')/str(k)/'cmdline').read_bytes()]
