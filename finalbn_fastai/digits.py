@@ -81,11 +81,11 @@ def mnist_split(arrays:dict, majority='8', minority='3', ratio:float=0.1, n_majo
     if set(maj) & set(mino): raise FinalBNError(f"digit(s) {sorted(set(maj) & set(mino))} are both majority and minority")
     if not 0 < ratio <= 1: raise FinalBNError(f"ratio must be in (0, 1], got {ratio}")
     if n_majority < 0: raise FinalBNError(f"n_majority must be at least 0 (0: all of each majority digit), got {n_majority}")
-    n_major = n_majority or min(int((arrays['train'][1]==d).sum()) - n_valid for d in maj)   # 0: all of the fewest majority digit
+    n_maj = {d: n_majority or int((arrays['train'][1]==d).sum()) - n_valid for d in maj}   # 0: all of each but the validation ones
     rng = np.random.default_rng(seed)
     rows = []
     for d in sorted(maj + mino):
-        k = (n_majority or int((arrays['train'][1]==d).sum()) - n_valid) if d in maj else max(1, round(ratio*n_major))
+        k = n_maj[d] if d in maj else max(1, round(ratio*min(n_maj.values())))
         kv = n_valid if d in maj else max(1, round(ratio*n_valid))
         tr = rng.permutation(np.flatnonzero(arrays['train'][1]==d))
         te = rng.permutation(np.flatnonzero(arrays['test'][1]==d))

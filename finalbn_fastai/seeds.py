@@ -9,7 +9,7 @@ from contextlib import contextmanager, nullcontext
 import numpy as np, torch
 from torch import nn
 import torch.nn.functional as F
-from fastai.basics import Learner, Callback, DataLoader, DataLoaders, Pipeline, L, noop, no_random, trainable_params, chunked
+from fastai.basics import Learner, Callback, DataLoader, DataLoaders, Pipeline, noop, no_random, trainable_params, chunked
 from torch.utils.data import TensorDataset
 from fastai.layers import Flatten as FastaiFlatten
 from .core import FinalBNError
@@ -156,37 +156,27 @@ def _plain(dl) -> bool:
     return isinstance(dl.dataset, TensorDataset) and not getattr(dl, 'prebatched', False) and all(empty(getattr(dl, n)) for n in ('after_item', 'before_batch', 'after_batch'))
 
 class SeedDL:
-    "The loaders of S seeds as one: each step, one batch of each seed's loader (each in its own order), stacked; their draws from PyTorch's generator under each seed's stream"
+    "The loaders of S seeds as one: each step, one batch of each seed's loader (each in its own order), stacked by one index into all seeds' tensors; their draws from PyTorch's generator under each seed's stream"
     def __init__(self, dls, rng:SeedRNG=None):
         if len({len(dl) for dl in dls}) != 1: raise FinalBNError("the seeds' loaders have different numbers of batches")
+        if not all(_plain(dl) for dl in dls): raise FinalBNError("only loaders of tensors in memory, without transforms, can be batched over seeds")
         self.dls,self.rng = dls,rng
-        if all(_plain(dl) for dl in dls):                              # tensors in memory: one index per step for all seeds
-            ts = [dl.dataset.tensors for dl in dls]
-            self.tensors = [torch.cat([t[i] for t in ts]) for i in range(len(ts[0]))]
-            self.offsets = np.cumsum([0] + [len(t[0]) for t in ts[:-1]])
-        else: self.tensors = None
+        ts = [dl.dataset.tensors for dl in dls]
+        self.tensors = [torch.cat([t[i] for t in ts]) for i in range(len(ts[0]))]
+        self.offsets = np.cumsum([0] + [len(t[0]) for t in ts[:-1]])
     def __len__(self): return len(self.dls[0])
-    def _under(self, s): return self.rng.under(s) if self.rng is not None else nullcontext()
     def _order(self, s, dl) -> list:
         "The batches of indices of one epoch of `dl`, drawn as its own iteration draws them"
         dl.randomize(); dl.before_iter()
         idxs = dl.get_idxs()
-        with self._under(s): torch.empty((), dtype=torch.int64).random_()   # the draw of PyTorch's loader as an epoch starts
+        with self.rng.under(s) if self.rng is not None else nullcontext():
+            torch.empty((), dtype=torch.int64).random_()                 # the draw of PyTorch's loader as an epoch starts
         dl.after_iter()
         return list(chunked(idxs, dl.bs, dl.drop_last))
-    def _next(self, s, it):
-        with self._under(s): return next(it)
     def __iter__(self):
-        if self.tensors is not None:
-            orders = [self._order(s, dl) for s,dl in enumerate(self.dls)]
-            for step in zip(*orders):
-                idx = torch.tensor(np.stack(step) + self.offsets[:, None])
-                yield tuple(t[idx] for t in self.tensors)
-            return
-        its = [iter(dl) for dl in self.dls]
-        for _ in range(len(self)):
-            bs = [self._next(s, it) for s,it in enumerate(its)]
-            yield tuple(torch.stack([torch.as_tensor(b[i]).as_subclass(torch.Tensor) for b in bs]) for i in range(len(bs[0])))
+        for step in zip(*[self._order(s, dl) for s,dl in enumerate(self.dls)]):
+            idx = torch.tensor(np.stack(step) + self.offsets[:, None])
+            yield tuple(t[idx] for t in self.tensors)
     def to(self, device): return self
 
 class SeedLoss(nn.Module):

@@ -58,12 +58,9 @@ def torch_threads(n:int=None):
     try: yield
     finally: torch.set_num_threads(old)
 
-_kept = []
-
+@lru_cache(maxsize=None)
 def keep_freed_memory():
-    "Have the C library keep freed memory for the next allocation rather than hand it back to the system (glibc; elsewhere nothing)"
-    if _kept: return
-    _kept.append(True)
+    "Have the C library keep freed memory for the next allocation rather than hand it back to the system (glibc, once per process; elsewhere nothing)"
     try: libc = ctypes.CDLL('libc.so.6')
     except OSError: return
     libc.mallopt(-1, 1 << 30)                                          # M_TRIM_THRESHOLD: keep up to 1 GB free at the heap's top
