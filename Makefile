@@ -7,6 +7,7 @@ PY := $(VENV)/bin/python
 # (this machine serves them from local disk; on a GPU box, install your own torch first).
 TORCH ?= torch==2.14.1 torchvision==0.29.1
 STAMP := $(VENV)/.installed
+APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1
 
 .PHONY: install demo test test-nbs test-py check-export export docs screenshots clean
 
@@ -16,8 +17,11 @@ $(PY):
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -c "import torch, torchvision" 2>/dev/null || $(PY) -m pip install -q $(TORCH) 2>&1 | grep -v "is ignored" || true
 	$(PY) -c "import torch, torchvision"
-	$(PY) -m pip install -q -e ".[dev]" 2>&1 | grep -v "is ignored" || true
-	$(PY) -c "import finalbn_fastai, nbdev, pytest"
+	$(PY) -m pip install -q -e ".[dev,app]" 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import finalbn_fastai, nbdev, pytest, gradio, gradio_client, playwright"
+	@# the app's browser test drives Debian's Chromium; installed where we may (as root), else that test says why it skips
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && { $(APT) || { apt-get update -q >/dev/null 2>&1 && $(APT); }; }; } || \
+	  echo "Chromium is not installed (apt-get install chromium, as root): the browser test of finalbn serve will skip"
 	touch $@
 
 install: $(STAMP)

@@ -17,8 +17,8 @@ from .core import FinalBNError, check_writable
 from .config import RunConfig, ImageConfig, MnistConfig, DigitsConfig, FolderConfig, KINDS, counts_pair
 
 # %% auto #0
-__all__ = ['GRIDS', 'TABLES', 'COMMANDS', 'command_parser', 'demo', 'split', 'train', 'predict', 'run', 'sweep', 'inside',
-           'mnist', 'table', 'main']
+__all__ = ['GRIDS', 'TABLES', 'COMMANDS', 'command_parser', 'demo', 'split', 'train', 'predict', 'serve', 'run', 'sweep',
+           'inside', 'mnist', 'table', 'main']
 
 # %% ../nbs/api/14_cli.ipynb #0d8a7162
 def _counts(v):
@@ -213,6 +213,17 @@ def predict(model:str,                # folder of a model saved by finalbn train
           + (f"; written to {out}" if out != '-' else '') + (f"; Grad-CAM maps in {gradcam}" if gradcam else ''),
           file=sys.stderr if out == '-' else sys.stdout)
 
+def serve(models:Annotated[str, dict(nargs='+')], # folders of models saved by finalbn train (or save_model): a column each, side by side
+          port:int=7860,              # port to listen on
+          host:str='127.0.0.1',       # address to listen on: 127.0.0.1 lets only this machine in; 0.0.0.0 every machine that reaches this one
+          examples:int=2,             # examples ready to click: images of each class from each model's test split
+         ):
+    "Try models in the browser: drop images, see each model's class probabilities and Grad-CAM side by side, with its model card (needs finalbn_fastai[app])"
+    if not 1 <= port <= 65535: raise FinalBNError(f"--port must be between 1 and 65535, got {port}")
+    import matplotlib; matplotlib.use('Agg')
+    from finalbn_fastai.app import serve_app
+    serve_app(list(models), port=port, host=host, per_class=examples)
+
 def _report(res, results):
     "The finished runs' main columns, whatever their kind"
     cols = [c for c in ('config_id','plant','majority','minority','final_bn','weighted_loss','remedy','train','ratio','bs','seed',
@@ -359,8 +370,8 @@ def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6, 4.7, 4.8 (tabl
     if not len(res): raise FinalBNError(f"{results} holds no finished runs yet")
     _print_table(name, res, results, plant, out)
 
-COMMANDS = {'demo': demo, 'split': split, 'train': train, 'predict': predict, 'run': run, 'sweep': sweep, 'table': table, 'inside': inside, 'mnist': mnist}
-_POSITIONAL = {'split': ['data'], 'train': ['data'], 'predict': ['model', 'images'], 'table': ['name'], 'mnist': ['name']}
+COMMANDS = {'demo': demo, 'split': split, 'train': train, 'predict': predict, 'run': run, 'sweep': sweep, 'table': table, 'inside': inside, 'mnist': mnist, 'serve': serve}
+_POSITIONAL = {'split': ['data'], 'train': ['data'], 'predict': ['model', 'images'], 'table': ['name'], 'mnist': ['name'], 'serve': ['models']}
 
 # %% ../nbs/api/14_cli.ipynb #e00d6905
 def _usage() -> str:
@@ -400,7 +411,7 @@ def _bars_on_stderr():
 
 _RESUME = "the finished runs are kept in {}; the same command resumes"
 _INTERRUPTED = {**dict.fromkeys(('run', 'sweep', 'mnist'), _RESUME.format('the results file')), 'demo': _RESUME.format('demo.csv'),
-                'train': "no model was saved"}
+                'train': "no model was saved", 'serve': "the page is no longer served"}
 
 def main(argv=None) -> int:
     "Entry point of `finalbn`: dispatch to a subcommand; bad input ends in one line on stderr and exit status 2, Ctrl-C in one line and 130"
