@@ -54,7 +54,8 @@ test: check-export test-nbs test-py
 docs: install
 	$(PY) tools/docs.py --out _docs
 
-# Look at the built site as a reader would: headless Chromium screenshots of the index page and one notebook page.
+# Look at the built site as a reader would: headless Chromium screenshots of the index page and one notebook page,
+# and of the page of finalbn serve after a prediction (tools/app_screenshot.py).
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || echo chromium)
 screenshots: docs
 	@command -v $(CHROMIUM) >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q chromium >/dev/null; } || \
@@ -64,6 +65,8 @@ screenshots: docs
 	  $(CHROMIUM) --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,1000 \
 	    --screenshot=_docs/screenshots/$$page.png file://$(CURDIR)/_docs/$$page.html 2>/dev/null; \
 	done
+	@# and finalbn serve after a prediction: two Tomato models served on loopback, photographed in Chromium (the README shows it)
+	$(PY) tools/app_screenshot.py --out _docs/screenshots/app.png --copy nbs/figures/serve_app.png --results nbs/results/serve_app.csv
 	@ls -l _docs/screenshots
 
 export: install

@@ -101,7 +101,8 @@ def app_predict(learners:list, names:list, files) -> list:
         fig = prob_chart(preds)
         plt.close(fig)                                             # Gradio draws it from the figure; pyplot need not keep it
         gallery = [(o, f"{Path(p).name}: {c} {r[f'p_{c}']:.3f}") for o,(p,c),r in zip(overlays, zip(preds.path, preds.pred), preds.to_dict('records'))]
-        outs += [_headline(name, preds), fig, gallery, preds.assign(path=preds.path.map(lambda p: Path(p).name)).rename(columns={'path': 'image'})]
+        table = preds.assign(image=preds.path.map(lambda p: Path(p).name)).drop(columns='path')
+        outs += [_headline(name, preds), fig, gallery, table]
     return outs
 
 # %% ../nbs/api/12b_app.ipynb #6520fb63

@@ -101,3 +101,13 @@ def test_page_in_chromium_is_offline(models, tmp_path):
     assert '2 images: ' in seen['text']
     shot = np.asarray(Image.open(tmp_path/'page.png').convert('RGB'))
     assert shot.shape[1] == 1400 and shot.shape[0] > 1000 and shot.std() > 20             # a full page, not a blank one
+
+def test_core_needs_no_gradio(models):
+    "Without the [app] extra (Gradio made unimportable): the package imports whole, and `finalbn serve` says in one line what to install"
+    bn,_,_ = models
+    code = ("import sys; sys.modules['gradio'] = None\n"                   # `import gradio` now raises ImportError
+            "from finalbn_fastai import *\nfrom finalbn_fastai.app import app_predict\n"
+            f"from finalbn_fastai.cli import main\nsys.exit(main(['serve', {str(bn)!r}]))")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and r.stdout == '', r.stderr[-2000:]
+    assert r.stderr == 'finalbn: error: the app needs Gradio: pip install "finalbn_fastai[app]"\n'

@@ -86,7 +86,13 @@ def momentum_readme_table() -> str:
             for d in dict.fromkeys(t.index.get_level_values('data'))]
     return _md(['minority F1 / ECE'] + settings, rows)
 
-TABLES = {'leaves': leaves_table, 'demo': demo_runs_table, 'mnist': mnist_table, 'remedies': remedies_summary_table, 'own_data': own_data_table, 'momentum': momentum_readme_table}
+def serve_app_table() -> str:
+    "The page of finalbn serve in the README's screenshot: each model's prediction for each pictured test leaf"
+    t = pd.read_csv(RESULTS/'serve_app.csv')
+    p = [c for c in t if c.startswith('p_')]
+    return _md(['model', 'image', 'class', 'predicted'] + [f'p({c[2:]})' for c in p], [[r.model, r.image, r.true, r.pred, *(f'{getattr(r, c):.3f}' for c in p)] for r in t.itertuples()])
+
+TABLES = {'leaves': leaves_table, 'demo': demo_runs_table, 'mnist': mnist_table, 'remedies': remedies_summary_table, 'own_data': own_data_table, 'momentum': momentum_readme_table, 'serve_app': serve_app_table}
 
 if __name__ == '__main__':
     for k,f in TABLES.items(): print(f'{k}: {f.__doc__}\n\n{f()}\n')
