@@ -1,17 +1,14 @@
 "`finalbn serve`: the page's predictions are `finalbn predict`'s, through `gradio_client` and in headless Chromium, offline, on loopback."
-import importlib.util, io, json, os, re, shutil, subprocess, sys, time, urllib.request
+import importlib.util, os, re, shutil, subprocess, sys, time, urllib.request
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from PIL import Image
-from finalbn_fastai.test_utils import make_fake_classes, make_tiny_model, serving, browse_app, free_port, CHROMIUM
+from finalbn_fastai.test_utils import make_fake_classes, make_tiny_model, serving, browse_app, free_port, run_finalbn as finalbn, CHROMIUM
 
 needs_app = pytest.mark.skipif(not all(importlib.util.find_spec(m) for m in ('gradio', 'gradio_client')),
                                reason='the [app] extra is not installed: pip install "finalbn_fastai[app]" (make test installs it)')
 needs_browser = pytest.mark.skipif(importlib.util.find_spec('playwright') is None or not Path(CHROMIUM).exists(),
                                    reason=f"the browser test needs Playwright (pip) and Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
-
-def finalbn(*args, **kwargs):
-    return subprocess.run([str(Path(sys.executable).parent/'finalbn'), *map(str, args)], capture_output=True, text=True, timeout=600, **kwargs)
 
 @pytest.fixture(scope='module')
 def models(tmp_path_factory):

@@ -4,12 +4,7 @@ from pathlib import Path
 import pandas as pd, pytest
 from finalbn_fastai.cli import main
 from finalbn_fastai.data import load_manifest
-from finalbn_fastai.test_utils import make_fake_plantvillage
-
-def finalbn(*args):
-    "Run the installed `finalbn` script in a real process"
-    exe = Path(sys.executable).parent/'finalbn'
-    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True)
+from finalbn_fastai.test_utils import make_fake_plantvillage, run_finalbn as finalbn
 
 @pytest.fixture
 def fake(tmp_path):

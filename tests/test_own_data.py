@@ -4,11 +4,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from finalbn_fastai.cli import main
 from finalbn_fastai.data import load_manifest
-from finalbn_fastai.test_utils import make_fake_classes, make_fake_plantvillage
-
-def finalbn(*args, **kwargs):
-    "Run the installed `finalbn` script in a real process"
-    return subprocess.run([str(Path(sys.executable).parent/'finalbn'), *map(str, args)], capture_output=True, text=True, timeout=600, **kwargs)
+from finalbn_fastai.test_utils import make_fake_classes, make_fake_plantvillage, run_finalbn as finalbn
 
 @pytest.fixture(scope='module')
 def parts(tmp_path_factory):

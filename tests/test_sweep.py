@@ -7,13 +7,11 @@ from finalbn_fastai.cli import main
 from finalbn_fastai.config import ImageConfig, MnistConfig, SCALES, paper_grid, table_4_8_grid, with_seeds
 from finalbn_fastai.core import FinalBNError
 from finalbn_fastai.results import load_results, load_probs, probs_dir
-from finalbn_fastai.test_utils import make_fake_plantvillage
+from finalbn_fastai.test_utils import make_fake_plantvillage, finalbn_cmd
 
 TINY = ['--arch', 'resnet18', '--no-pretrained', '--size', '32', '--epochs', '1', '--bs', '32',
         '--train', '200,10', '--valid', '50,7', '--test', '50,50']
 BASE = ImageConfig(arch='resnet18', pretrained=False, size=32, epochs=1, bs=32, train=(200,10), valid=(50,7), test=(50,50))
-
-def finalbn_cmd(*args): return [str(Path(sys.executable).parent/'finalbn'), *map(str, args)]
 
 def n_rows(f):
     try: return max(f.read_text().count('\n') - 1, 0)

@@ -2,17 +2,17 @@
 final BN, trained by `finalbn train` unless --models names others), served on a free loopback port, two test images of each
 class predicted in headless Chromium, the page photographed. It fails if the browser asked any host but the server.
 Run: .venv/bin/python tools/app_screenshot.py [--models DIR DIR] [--out _docs/screenshots/app.png] [--copy nbs/figures/serve_app.png]
-     [--results nbs/results/serve_app.csv]"""
-import argparse, re, shutil, subprocess, sys
+     [--results nbs/figures/serve_app.csv]"""
+import argparse, re, shutil, sys
 from pathlib import Path
 import pandas as pd
 from finalbn_fastai.core import shared_data
-from finalbn_fastai.test_utils import serving, browse_app
+from finalbn_fastai.test_utils import serving, browse_app, run_finalbn
 
 ROOT = Path(__file__).resolve().parents[1]
 
 def finalbn(*args):
-    r = subprocess.run([str(Path(sys.executable).parent/'finalbn'), *map(str, args)], capture_output=True, text=True)
+    r = run_finalbn(*args, timeout=None)
     if r.returncode: sys.exit(f"app_screenshot: finalbn {args[0]} failed: {r.stderr.strip()[-500:]}")
     return r.stdout
 
@@ -32,7 +32,7 @@ def main():
     p.add_argument('--models', nargs='+', type=Path, help='model folders to serve (default: two trained on the Tomato leaves into _docs/app_models)')
     p.add_argument('--out', type=Path, default=ROOT/'_docs'/'screenshots'/'app.png')
     p.add_argument('--copy', type=Path, help='also write the picture here (the README shows nbs/figures/serve_app.png)')
-    p.add_argument('--results', type=Path, help="write the page's predictions of the pictured images here, a row per model and image (nbs/results/serve_app.csv)")
+    p.add_argument('--results', type=Path, help="write the page's predictions of the pictured images here, a row per model and image (nbs/figures/serve_app.csv)")
     a = p.parse_args()
     models = a.models or tomato_models(ROOT/'_docs'/'app_models')
     t = pd.read_csv(models[0]/'test_predictions.csv')

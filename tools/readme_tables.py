@@ -88,7 +88,7 @@ def momentum_readme_table() -> str:
 
 def serve_app_table() -> str:
     "The page of finalbn serve in the README's screenshot: each model's prediction for each pictured test leaf"
-    t = pd.read_csv(RESULTS/'serve_app.csv')
+    t = pd.read_csv(RESULTS.parent/'figures'/'serve_app.csv')     # beside its screenshot: not a results file of runs
     p = [c for c in t if c.startswith('p_')]
     return _md(['model', 'image', 'class', 'predicted'] + [f'p({c[2:]})' for c in p], [[r.model, r.image, r.true, r.pred, *(f'{getattr(r, c):.3f}' for c in p)] for r in t.itertuples()])
 
