@@ -149,7 +149,7 @@ def build_app(models:list, per_class:int=2):
     def predict(files):
         try: return app_predict(learners, names, files)
         except FinalBNError as e: raise gr.Error(str(e)) from None
-    with gr.Blocks(title='finalbn_fastai: ' + ' | '.join(names), analytics_enabled=False) as app:
+    with gr.Blocks(title='finalbn_fastai: ' + ' | '.join(names), analytics_enabled=False, delete_cache=(3600, 3600)) as app:   # uploads kept an hour
         gr.Markdown(f"# Try {'the models' if len(models) > 1 else 'the model'}\nDrop one or more images below (or click an example from the test split), then Predict: "
                     f"each model's class probabilities and the Grad-CAM map of its predicted class, side by side.")
         with gr.Row():
