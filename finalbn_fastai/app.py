@@ -11,7 +11,7 @@ import torch.nn.functional as F
 import matplotlib.pyplot as plt
 from fastai.vision.all import Learner
 from .core import FinalBNError
-from .inference import load_model, image_files, CARD, CONFUSION, TEST_PREDS, MANIFEST
+from .inference import load_model, _readable_images, _prediction_rows, CARD, CONFUSION, TEST_PREDS, MANIFEST
 from .interpretation import gradcams, _batch
 
 # %% auto #0
@@ -26,22 +26,16 @@ def blend_cam(img:np.ndarray, cam:torch.Tensor, alpha:float=0.45) -> np.ndarray:
 
 def predict_with_gradcam(learn:Learner, paths, bs:int=16) -> tuple[pd.DataFrame, list[np.ndarray]]:
     "`predict_images`'s rows for `paths` (path, pred, p_<class>) and each image's Grad-CAM overlay of its predicted class, from one forward pass"
-    files,skipped = image_files(paths)
-    if not files: raise FinalBNError('no readable image' + (f": {Path(skipped[0][0]).name}: {skipped[0][1]}" if skipped else ''))
-    classes = [str(c) for c in learn.dls.vocab]
+    files,skipped = _readable_images(paths)
     probs,overlays = [],[]
     for (xb,) in learn.dls.test_dl(files, bs=bs, num_workers=0):
         cams,p = gradcams(learn, xb)
         probs.append(p)
         overlays += [blend_cam(img, cam[int(pi.argmax())]) for img,cam,pi in zip(_batch(learn, xb)[1], cams, p)]
-    probs = torch.cat(probs)
-    out = pd.DataFrame({'path': [str(f) for f in files], 'pred': np.array(classes)[probs.argmax(1).numpy()],
-                        **{f'p_{c}': probs[:, i].numpy() for i,c in enumerate(classes)}})
-    out.attrs['skipped'] = skipped
-    return out, overlays
+    return _prediction_rows(files, torch.cat(probs), learn.dls.vocab, skipped), overlays
 
-# %% ../nbs/api/12b_app.ipynb #5e9e9d32
-def prob_chart(preds:pd.DataFrame, title:str='', max_images:int=6):
+# %% ../nbs/api/12b_app.ipynb #ba719a66
+def prob_chart(preds:pd.DataFrame, max_images:int=6):
     "Horizontal bars of the class probabilities of each image of `preds` (the first `max_images`), the predicted class in colour"
     classes = [c[2:] for c in preds.columns if c.startswith('p_')]
     rows = preds.head(max_images)
@@ -55,7 +49,6 @@ def prob_chart(preds:pd.DataFrame, title:str='', max_images:int=6):
         ax.set_title(name if len(name) <= 40 else '…' + name[-39:], fontsize=8, loc='left')
         ax.tick_params(axis='x', labelsize=7)
     axs[-1,0].set_xlabel('softmax probability', fontsize=8)
-    if title: fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -100,7 +93,7 @@ def app_predict(learners:list, names:list, files) -> list:
         preds,overlays = predict_with_gradcam(learn, files)
         fig = prob_chart(preds)
         plt.close(fig)                                             # Gradio draws it from the figure; pyplot need not keep it
-        gallery = [(o, f"{Path(p).name}: {c} {r[f'p_{c}']:.3f}") for o,(p,c),r in zip(overlays, zip(preds.path, preds.pred), preds.to_dict('records'))]
+        gallery = [(o, f"{Path(r['path']).name}: {r['pred']} {r['p_' + r['pred']]:.3f}") for o,r in zip(overlays, preds.to_dict('records'))]
         table = preds.assign(image=preds.path.map(lambda p: Path(p).name)).drop(columns='path')
         outs += [_headline(name, preds), fig, gallery, table]
     return outs
@@ -175,7 +168,7 @@ def build_app(models:list, per_class:int=2):
                         with gr.Accordion('Training and how to predict', open=False): gr.Markdown(rest)
         button.click(predict, images, outs, api_name='predict', api_visibility='undocumented')
     _no_samples(app)
-    app.learners,app.names = learners,names
+    app.names = names
     return app
 
 # %% ../nbs/api/12b_app.ipynb #d866dfb8
@@ -187,8 +180,8 @@ def check_port(host:str, port:int):
             s.bind((host, port))
     except OSError as e: raise FinalBNError(f"can't listen on {host}:{port} ({e.strerror or e}): pass another --port" + (' or --host' if host != '127.0.0.1' else '')) from None
 
-def serve_app(models:list, port:int=7860, host:str='127.0.0.1', per_class:int=2, block:bool=True):
-    "Serve the page of the model folders `models` at http://`host`:`port` (until Ctrl-C, or in the background with `block=False`: returns the app)"
+def serve_app(models:list, port:int=7860, host:str='127.0.0.1', per_class:int=2):
+    "Serve the page of the model folders `models` at http://`host`:`port` until Ctrl-C"
     app = build_app(models, per_class)
     check_port(host, port)
     where = ('only this machine can reach it (--host 0.0.0.0 opens it to the network)' if host in ('127.0.0.1', 'localhost', '::1') else
@@ -196,5 +189,4 @@ def serve_app(models:list, port:int=7860, host:str='127.0.0.1', per_class:int=2,
     print(f"Serving {', '.join(app.names)} at http://{host if host not in ('0.0.0.0', '::') else socket.gethostname()}:{port}/ ; {where}. Ctrl-C stops it.", flush=True)
     from starlette.middleware import Middleware
     app.launch(server_name=host, server_port=port, share=False, inbrowser=False, quiet=True, ssr_mode=False, footer_links=[], show_error=True,
-               mcp_server=False, pwa=False, prevent_thread_lock=not block, app_kwargs={'middleware': [Middleware(NoOutsideRefs)]})
-    return app
+               mcp_server=False, pwa=False, app_kwargs={'middleware': [Middleware(NoOutsideRefs)]})

@@ -152,16 +152,24 @@ def image_files(paths) -> tuple[list[Path], list[tuple[str, str]]]:
             else: files.append(f)
     return files,skipped
 
-def predict_images(learn:Learner, paths, bs:int=64, no_final_bn:bool=False) -> pd.DataFrame:
-    "A row per readable image of `paths`: `path`, `pred` and `p_<class>` per class; the files left out are in `.attrs['skipped']`"
+def _readable_images(paths) -> tuple[list[Path], list[tuple[str, str]]]:
+    "`image_files` of `paths`, or `FinalBNError` in one line if none is a readable image"
     files,skipped = image_files(paths)
     if not files: raise FinalBNError(f"no readable image among {', '.join(map(str, paths if not isinstance(paths, (str, Path)) else [paths]))[:200]}"
                                      + (f" ({len(skipped)} file(s) left out, e.g. {skipped[0][0]}: {skipped[0][1]})" if skipped else ''))
-    model_learn = remove_final_bn(learn) if no_final_bn else learn
-    dl = learn.dls.test_dl(files, bs=bs)
-    probs,_ = model_learn.get_preds(dl=dl)
-    classes = [str(c) for c in learn.dls.vocab]
+    return files,skipped
+
+def _prediction_rows(files, probs:torch.Tensor, classes, skipped) -> pd.DataFrame:
+    "A row per image of `files` from its softmax outputs `probs`: `path`, `pred`, `p_<class>`; the files left out in `.attrs['skipped']`"
+    classes = [str(c) for c in classes]
     out = pd.DataFrame({'path': [str(f) for f in files], 'pred': np.array(classes)[probs.argmax(1).numpy()],
                         **{f'p_{c}': probs[:, i].numpy() for i,c in enumerate(classes)}})
     out.attrs['skipped'] = skipped
     return out
+
+def predict_images(learn:Learner, paths, bs:int=64, no_final_bn:bool=False) -> pd.DataFrame:
+    "A row per readable image of `paths`: `path`, `pred` and `p_<class>` per class; the files left out are in `.attrs['skipped']`"
+    files,skipped = _readable_images(paths)
+    model_learn = remove_final_bn(learn) if no_final_bn else learn
+    probs,_ = model_learn.get_preds(dl=learn.dls.test_dl(files, bs=bs))
+    return _prediction_rows(files, probs, learn.dls.vocab, skipped)

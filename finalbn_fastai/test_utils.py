@@ -97,13 +97,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 @contextmanager
-def serving(models, port:int=None, timeout:float=180, log=None, args=()):
+def serving(models, port:int=None, timeout:float=180, log=None):
     "Run `finalbn serve models` on a free loopback port while the block runs: yields its URL; stopped by its PID"
     import time, urllib.request
     port = port or free_port()
     log = open(log or os.devnull, 'w')
-    proc = subprocess.Popen(finalbn_cmd('serve', *models, '--port', port, *args),
-                            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, 'GRADIO_ANALYTICS_ENABLED': 'False'})
+    proc = subprocess.Popen(finalbn_cmd('serve', *models, '--port', port), stdout=log, stderr=subprocess.STDOUT)
     url,end = f'http://127.0.0.1:{port}/',time.monotonic() + timeout
     try:
         while True:
@@ -123,7 +122,7 @@ def serving(models, port:int=None, timeout:float=180, log=None, args=()):
 CHROMIUM = '/usr/bin/chromium'
 
 def browse_app(url:str, images, out=None, timeout:float=120, width:int=1400) -> dict:
-    "In headless Chromium: open the page at `url`, upload `images`, press Predict, wait for the Grad-CAM maps; screenshot to `out`. The addresses asked for, and the page's text"
+    "In headless Chromium: open the page at `url`, upload `images`, press Predict, wait for the Grad-CAM maps; screenshot to `out`. The addresses asked for, their hosts, and the page's text"
     from playwright.sync_api import sync_playwright
     asked = []
     with sync_playwright() as p:
@@ -139,4 +138,4 @@ def browse_app(url:str, images, out=None, timeout:float=120, width:int=1400) -> 
             if out: page.screenshot(path=str(out), full_page=True)
             text = page.inner_text('body')
         finally: browser.close()
-    return {'asked': asked, 'text': text}
+    return {'asked': asked, 'hosts': {u.split('/')[2] for u in asked if u.startswith(('http://', 'https://'))}, 'text': text}

@@ -1,12 +1,13 @@
 """`make screenshots`' picture of `finalbn serve`: two models on the real Tomato leaves (the paper's split, with and without the
-final BN, trained by `finalbn train` unless --models names others), served on a free loopback port, two test images of each
+final BN, trained by `finalbn train` unless --models names others), served on a free loopback port, a test image of each
 class predicted in headless Chromium, the page photographed. It fails if the browser asked any host but the server.
 Run: .venv/bin/python tools/app_screenshot.py [--models DIR DIR] [--out _docs/screenshots/app.png] [--copy nbs/figures/serve_app.png]
      [--results nbs/figures/serve_app.csv]"""
-import argparse, re, shutil, sys
+import argparse, shutil, sys
 from pathlib import Path
 import pandas as pd
 from finalbn_fastai.core import shared_data
+from finalbn_fastai.app import example_images
 from finalbn_fastai.test_utils import serving, browse_app, run_finalbn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,14 +36,10 @@ def main():
     p.add_argument('--results', type=Path, help="write the page's predictions of the pictured images here, a row per model and image (nbs/figures/serve_app.csv)")
     a = p.parse_args()
     models = a.models or tomato_models(ROOT/'_docs'/'app_models')
-    t = pd.read_csv(models[0]/'test_predictions.csv')
-    t = t[t.path.map(lambda f: Path(f).is_file())]
-    images = t.groupby('target').head(1).path.tolist()        # an image of each class of the test split
-    truth = t.set_index('path').target.to_dict().get
+    images,truth = zip(*example_images(models[0], per_class=1))     # an image of each class of the test split, and its class
     a.out.parent.mkdir(parents=True, exist_ok=True)
     with serving(models) as url: seen = browse_app(url, images, out=a.out, width=1280)
-    hosts = {re.match(r'[a-z]+://([^/]+)', u).group(1) for u in seen['asked'] if re.match(r'https?://', u)}
-    if hosts != {url.split('/')[2]}: sys.exit(f"app_screenshot: the page asked hosts other than the server: {sorted(hosts)}")
+    if seen['hosts'] != {url.split('/')[2]}: sys.exit(f"app_screenshot: the page asked hosts other than the server: {sorted(seen['hosts'])}")
     if a.copy: shutil.copy(a.out, a.copy)
     if a.results:                                  # the page's numbers: each model's outputs for these images (tests/test_app.py: the page gives finalbn predict's)
         from finalbn_fastai.inference import load_model, predict_images
@@ -50,9 +47,9 @@ def main():
         for m in models:
             learn = load_model(m)
             with learn.no_bar(): p = predict_images(learn, images)
-            rows.append(p.assign(model=Path(m).name, image=p.path.map(lambda f: Path(f).name), true=p.path.map(truth)).drop(columns='path'))
+            rows.append(p.assign(model=Path(m).name, image=p.path.map(lambda f: Path(f).name), true=truth).drop(columns='path'))
         t = pd.concat(rows)
-        t[['model', 'image', 'true'] + [c for c in t if c not in ('model', 'image')]].to_csv(a.results, index=False, float_format='%.6f')
+        t[['model', 'image', 'true'] + [c for c in t if c not in ('model', 'image', 'true')]].to_csv(a.results, index=False, float_format='%.6f')
     print(f"{a.out}: {len(images)} images predicted by {len(models)} models; the browser asked {len(seen['asked'])} addresses, all at {url}")
 
 if __name__ == '__main__': main()
