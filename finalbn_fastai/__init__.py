@@ -11,7 +11,7 @@ from importlib import import_module
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 
 _MODULES = ['core', 'config', 'data', 'digits', 'model', 'remedies', 'features', 'evaluation', 'training', 'seeds', 'inference', 'results',
-            'sweeps', 'interpretation', 'app', 'tables']   # in the data's order; not `cli` nor `test_utils`
+            'sweeps', 'interpretation', 'app', 'tables', 'effect']   # in the data's order; not `cli` nor `test_utils`
 
 def __getattr__(name:str):
     "A public name of one of `_MODULES` (importing it on first use), or `__all__`, all of them"

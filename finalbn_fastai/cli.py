@@ -4,7 +4,7 @@
 
 # %% ../nbs/api/14_cli.ipynb #b34fb5da
 from __future__ import annotations
-import argparse, functools, inspect, re, sys
+import argparse, dataclasses, functools, inspect, re, sys
 from contextlib import contextmanager
 from dataclasses import fields, MISSING
 from pathlib import Path
@@ -17,8 +17,8 @@ from .core import FinalBNError, check_writable
 from .config import RunConfig, ImageConfig, MnistConfig, DigitsConfig, FolderConfig, KINDS, counts_pair
 
 # %% auto #0
-__all__ = ['GRIDS', 'TABLES', 'COMMANDS', 'command_parser', 'demo', 'split', 'train', 'predict', 'serve', 'run', 'sweep',
-           'inside', 'mnist', 'table', 'main']
+__all__ = ['GRIDS', 'MNIST_SWEEPS', 'TABLES', 'COMMANDS', 'command_parser', 'demo', 'split', 'train', 'predict', 'serve', 'run',
+           'sweep', 'inside', 'mnist', 'table', 'main']
 
 # %% ../nbs/api/14_cli.ipynb #0d8a7162
 def _counts(v):
@@ -235,7 +235,7 @@ def _ints(s:str, what:str) -> list[int]:
     try: return [int(o) for o in str(s).split(',') if o.strip()]
     except ValueError: raise FinalBNError(f"--{what} takes whole numbers separated by commas, got {s!r}") from None
 
-def _sweep(configs, results, data, what:str, workers:int=1, cluster:str=None, scheduler_file:str=None, gpus_per_run:float=0, batch_seeds:int=10):
+def _sweep(configs, results, data, what:str, workers:int=1, cluster:str=None, scheduler_file:str=None, gpus_per_run:float=0, batch_seeds:int=10, grid:str=None):
     "The one road of every sweep of the command line: check, say what runs and where, sweep, return the rows"
     from finalbn_fastai.sweeps import sweep
     if workers < 1: raise FinalBNError(f"--workers must be at least 1, got {workers}")
@@ -248,7 +248,7 @@ def _sweep(configs, results, data, what:str, workers:int=1, cluster:str=None, sc
              if cluster or scheduler_file else f", {workers} at a time" if workers > 1 else '')
     print(f"{what}: {len(configs)} run(s) into {results}{where}")
     return sweep(configs, results, data, workers=workers, cluster=cluster, scheduler_file=scheduler_file,
-                 gpus_per_run=gpus_per_run, batch_seeds=batch_seeds)
+                 gpus_per_run=gpus_per_run, batch_seeds=batch_seeds, grid=grid)
 
 def run(cfg:ImageConfig,              # the run
         results:str='results.csv',    # results CSV: one row per finished run, appended
@@ -305,13 +305,25 @@ def inside(cfg:ImageConfig,           # the pair's config (its final BN is set e
         print(f"\nTable 4.5 (softmax of 'unhealthy'):\n{figs['table_4_5'].round(3).to_string()}\n\nCalibration:\n{figs['calibration'].round(3).to_string()}")
     print(f"\n{len(files)} files written to {out}: {', '.join(f.name for f in files)}")
 
-def mnist(name:str,                  # what to run: 4.7 (digit settings, simple CNN), 4.8 (activation x loss x BN, one hidden layer) or remedies (3 vs 8, simple CNN; as `sweep --grid remedies` on leaves)
-          results:str='mnist.csv',    # results CSV of MNIST runs: one row per finished run, appended; resumable
-          seeds:int=10,               # seeds per configuration (the paper: 10)
-          epochs:int=None,            # epochs per run (default: 20 for Table 4.7, 100 for Table 4.8)
-          ratio:float=None,           # minority training images per majority one (default: 0.1 for Table 4.7, 0.01 for Table 4.8)
-          n_majority:int=0,           # training images per majority digit (0: all of MNIST's, the paper's scale; 1000: the quick scale)
-          model:str=None,             # cnn or mlp (default: cnn for Table 4.7, mlp for Table 4.8)
+MNIST_SWEEPS = ['4.7', '4.8', 'remedies', 'map', 'body']
+
+def _one(v, what:str, name:str):
+    "The one whole number of the option `what` (a list only for the map), or None"
+    if v is None: return None
+    vs = _ints(v, what)
+    if len(vs) != 1: raise FinalBNError(f"--{what} takes one number for {name}; lists of levels are for the map")
+    return vs[0]
+
+def mnist(name:str,                  # 4.7 (digit settings, simple CNN), 4.8 (activation x loss x BN, one hidden layer), remedies (3 vs 8, simple CNN), map (the final BN's effect over what the chapter leaves open, a main-effects design) or body (Table 4.7's caption: 3 vs 8 as image folders through the leaves' pipeline and a frozen pretrained body)
+          results:str=None,           # results CSV: one row per finished run, appended; resumable (default: mnist.csv; mnist_map.csv for map, mnist_body.csv for body)
+          seeds:int=None,             # seeds per configuration (default: 10; map: its grid's)
+          epochs:str=None,            # epochs per run (default: 20 for 4.7, 100 for 4.8); map: its levels, comma-separated (default 5,20,100)
+          ratio:float=None,           # minority training images per majority one (default 0.01: at 1,000 per majority digit, the 1,000 + 10 the chapter states for the leaves)
+          n_majority:str=None,        # training images per majority digit (default 1000, the stated protocol; 0: full MNIST, all of them); map: its levels (default 1000,2000,0)
+          n_minority:str=None,        # training images per minority digit (default: ratio times the majority's); map: its levels (default 5,10,20,57)
+          model:str=None,             # cnn or mlp (default: cnn for 4.7, mlp for 4.8)
+          grid:str=None,              # map: its design (default main: the map, 480 runs; small: a one-minute version of it)
+          arch:str=None,              # body: the frozen pretrained body (default efficientnet_lite0, which installs offline)
           data:str=None,              # MNIST folder: IDX files or fastai's mnist_png (default: ../shared/data/mnist or $FINALBN_DATA/mnist)
           workers:int=None,           # runs at once on this machine, each in its own process on one thread (default: one per core, at most 8); the numbers do not depend on it
           cluster:str=None,           # address of a Dask scheduler (tcp://HOST:8786): the runs go to its workers, the rows come here
@@ -319,21 +331,56 @@ def mnist(name:str,                  # what to run: 4.7 (digit settings, simple 
           gpus_per_run:float=0,       # on a cluster: GPUs each run asks for (workers offer them with --resources GPU=1)
           batch_seeds:int=10,         # seeds of one configuration trained at once as one model where that is exact (1: one at a time); the rows are the same
          ):
-    "Run the MNIST sweep of Table 4.7 or 4.8 (resumable) and print the table beside the paper's, or the remedies comparison on 3 vs 8"
-    if name not in ('4.7', '4.8', 'remedies'): raise FinalBNError(f"unknown MNIST sweep {name!r}; choose 4.7, 4.8 or remedies")
-    if seeds < 1: raise FinalBNError(f"--seeds must be at least 1, got {seeds}")
-    from finalbn_fastai.config import SCALES, table_4_7_grid, table_4_8_grid, remedy_grid, with_seeds
+    "Run an MNIST sweep (resumable) and print its table: Tables 4.7 and 4.8 (beside the paper's), the remedies on 3 vs 8, the map of the final BN's effect, or Table 4.7 through a frozen body"
+    if name not in MNIST_SWEEPS: raise FinalBNError(f"unknown MNIST sweep {name!r}; choose {', '.join(MNIST_SWEEPS)}")
+    if seeds is not None and seeds < 1: raise FinalBNError(f"--seeds must be at least 1, got {seeds}")
+    given = lambda **kw: [k.replace('_', '-') for k,v in kw.items() if v is not None]
+    if name != 'map' and grid is not None: raise FinalBNError(f"--grid is for the map, not for {name}")
+    if name != 'body' and arch is not None: raise FinalBNError(f"--arch is for body, not for {name}: the MNIST networks are --model cnn or mlp")
+    from finalbn_fastai.config import SCALES, table_4_7_grid, table_4_8_grid, remedy_grid, map_grid_named, map_grid, mnist_body_grid, with_seeds
+    from finalbn_fastai.model import get_arch
+    if workers is None: workers = 1 if cluster or scheduler_file else min(8, num_cpus())
+    place = (workers, cluster, scheduler_file, gpus_per_run, batch_seeds)
+    if name == 'map':
+        if bad := given(ratio=ratio, model=model): raise FinalBNError(f"--{bad[0]} does not apply to the map: its grid sets it (the centres: Table 4.7's CNN and Table 4.8's network)")
+        g = map_grid_named(grid or 'main')
+        levels = {**g.levels, **{k: tuple(_ints(v, k.replace('_', '-'))) for k,v in dict(n_majority=n_majority, n_minority=n_minority, epochs=epochs).items() if v is not None}}
+        if levels != g.levels: g = dataclasses.replace(g, levels=levels)
+        results = results or 'mnist_map.csv'
+        configs = with_seeds(map_grid(g), seeds or g.seeds)
+        res = _sweep(configs, results, data, f"The map ({g.name}: {len(configs)//(seeds or g.seeds)//2} points, each without and with the final BN)", *place, grid=g.name)
+        from finalbn_fastai.effect import map_table
+        with _wide(): print(map_table(res, g).round(3).to_string())
+        return
+    if name == 'body':
+        if bad := given(epochs=epochs, ratio=ratio, n_majority=n_majority, n_minority=n_minority, model=model):
+            raise FinalBNError(f"--{bad[0]} does not apply to body: it runs the leaves' protocol (1,000 + 10 training, 150 + 7 validation, 150 + 150 test images, 10 epochs)")
+        get_arch(arch or 'efficientnet_lite0')
+        from finalbn_fastai.digits import mnist_image_folder
+        from finalbn_fastai.effect import body_table
+        configs = mnist_body_grid(SCALES['paper'].base.replace(arch=arch or 'efficientnet_lite0'))
+        folder = mnist_image_folder(configs[0], data)
+        res = _sweep(with_seeds(configs, seeds or 10), results or 'mnist_body.csv', folder, f"Table 4.7, 3 vs 8 through {configs[0].arch} (images in {folder})", *place)
+        with _wide(): print(body_table(res).round(3).to_string())
+        return
     S = SCALES['paper']
     base = S.mnist_4_8 if name=='4.8' else S.mnist_4_7
-    base = base.replace(**{k: v for k,v in dict(epochs=epochs, ratio=ratio, n_majority=n_majority, model=model).items() if v is not None})
+    one = {k: _one(v, k.replace('_', '-'), name) for k,v in dict(epochs=epochs, n_majority=n_majority, n_minority=n_minority).items()}
+    base = base.replace(**{k: v for k,v in dict(**one, ratio=ratio, model=model).items() if v is not None})
     grid = {'4.7': lambda: table_4_7_grid(base), '4.8': lambda: table_4_8_grid(base),
             'remedies': lambda: remedy_grid(base.replace(majority='8', minority='3'))}[name]()
-    what = f"{'Table '+name if name!='remedies' else 'Remedies'} ({base.model}, ratio {base.ratio}, {base.n_majority or 'all'} per majority digit, {base.epochs} epochs)"
-    if workers is None: workers = 1 if cluster or scheduler_file else min(8, num_cpus())
-    res = _sweep(with_seeds(grid, seeds), results, data, what, workers, cluster, scheduler_file, gpus_per_run, batch_seeds)
-    _print_table(name, res, results)
+    mino = f"{base.n_minority} per minority digit" if base.n_minority else f"ratio {base.ratio}"
+    what = (f"{'Table '+name if name!='remedies' else 'Remedies'} ({base.model}, {base.n_majority or 'all (full MNIST)'} per majority digit, {mino}, "
+            f"{base.epochs} epochs)")
+    res = _sweep(with_seeds(grid, seeds or 10), results or 'mnist.csv', data, what, *place)
+    _print_table(name, res, results or 'mnist.csv')
 
-TABLES = ['4.2','4.3','4.4','4.6','4.7','4.8','fig4.3','fig4.5','fig4.6','fig4.7','remedies']
+@contextmanager
+def _wide():
+    import pandas as pd
+    with pd.option_context('display.width', 250, 'display.max_columns', 50, 'display.max_rows', 500): yield
+
+TABLES = ['4.2','4.3','4.4','4.6','4.7','4.8','fig4.3','fig4.5','fig4.6','fig4.7','remedies','map']
 
 def _print_table(name, res, results, plant='Apple', out=None):
     "Print the table `name` of the results `res` (or write the figure), the paper's numbers beside ours"
@@ -358,13 +405,35 @@ def _print_table(name, res, results, plant='Apple', out=None):
         print(t.round(4).to_string())
     if out: t.to_csv(out); print(f"written to {out}")
 
-def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6, 4.7, 4.8 (tables; 4.7 and 4.8 from MNIST results), fig4.3, fig4.5, fig4.6, fig4.7 (figures) or remedies
-          results:str='results.csv', # results CSV written by finalbn run, sweep or mnist
+def _print_map(results, out=None):
+    "The map of the final BN's effect from every results file in `results` (a folder, or one file): its points, the fitted rule, and the figure or the points written to `out`"
+    from finalbn_fastai.effect import scored_runs, effect_pairs, effect_points, fit_rules, rule_text, fig_effect_map
+    if not Path(results).exists(): raise FinalBNError(f"no such results file or folder: {results}")
+    pts = effect_points(effect_pairs(scored_runs(results)))
+    if not len(pts): raise FinalBNError(f"{results} holds no pair of runs without and with the final BN")
+    cols = ['source', 'label', 'trains', 'output', 'n', 'n_minority', 'baseline_recall', 'baseline_f1', 'bn_f1', 'gain', 'gain_lo', 'gain_hi']
+    with _wide(), __import__('pandas').option_context('display.max_colwidth', 90):
+        print(f"The final BN's minority-F1 gain per setting of {results} (seeds paired), against the baseline's minority recall\n")
+        print(pts[cols].sort_values('baseline_recall').round(3).to_string(index=False))
+    rules = {}
+    for tr,g in pts.groupby('trains', sort=False):
+        try: rules[tr] = fit_rules(g)[tr]; print(f"\n{rule_text(rules[tr], tr)}")
+        except FinalBNError as e: print(f"\nno rule fitted for training {tr}: {e}")
+    if out:
+        if str(out).endswith('.csv'): pts[cols].to_csv(out, index=False)
+        else:
+            import matplotlib; matplotlib.use('Agg')
+            fig_effect_map(pts, rules).savefig(out, dpi=120, bbox_inches='tight')
+        print(f"written to {out}")
+
+def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6, 4.7, 4.8 (tables; 4.7 and 4.8 from MNIST results), fig4.3, fig4.5, fig4.6, fig4.7 (figures), remedies, or map (the final BN's gain against the baseline's minority recall, from every results file of a folder)
+          results:str='results.csv', # results CSV written by finalbn run, sweep or mnist (map: a folder of them, e.g. nbs/results)
           plant:str='Apple',         # the plant of Table 4.3 and Figures 4.3, 4.6 and 4.7
-          out:str=None,              # write the table as CSV, or the figure as PNG, to this file
+          out:str=None,              # write the table as CSV, or the figure as PNG, to this file (map: .csv the points, else the figure)
          ):
     "Print one of the paper's tables from a results file, the paper's numbers beside ours (or draw a figure)"
     if name not in TABLES: raise FinalBNError(f"unknown table {name!r}; choose one of {', '.join(TABLES)}")
+    if name == 'map': return _print_map(results, out)
     from finalbn_fastai.results import load_results
     res = load_results(results, None if name == 'remedies' else MnistConfig if name in ('4.7', '4.8') else ImageConfig)
     if not len(res): raise FinalBNError(f"{results} holds no finished runs yet")

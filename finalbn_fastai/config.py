@@ -11,12 +11,13 @@ from typing import ClassVar
 from .core import FinalBNError
 
 # %% auto #0
-__all__ = ['REMEDIES', 'MNIST_MODELS', 'LABELS', 'WD_ON', 'Config', 'KINDS', 'SWITCHES', 'TABLE_4_7', 'TABLE_4_8',
-           'REMEDY_VARIANTS', 'POSTHOC', 'MOMENTA', 'SCALES', 'counts_pair', 'parse_digits', 'check_remedy',
-           'check_output', 'RunConfig', 'ImageConfig', 'MnistConfig', 'DigitsConfig', 'split_sizes', 'name_key',
-           'FolderConfig', 'switches', 'config_id', 'paper_grid', 'with_seeds', 'ratio_grid', 'batch_grid',
-           'table_4_7_grid', 'table_4_8_grid', 'demo_grid', 'remedy_grid', 'remedy_variant', 'momentum_grid', 'Scale',
-           'study_scale', 'results_path']
+__all__ = ['REMEDIES', 'MNIST_MODELS', 'SCHEDULES', 'SCALINGS', 'LABELS', 'WD_ON', 'Config', 'MNIST_TRAIN_DIGITS', 'KINDS',
+           'SWITCHES', 'TABLE_4_7', 'TABLE_4_8', 'REMEDY_VARIANTS', 'POSTHOC', 'MOMENTA', 'MAP_GRIDS', 'SCALES',
+           'counts_pair', 'parse_digits', 'check_remedy', 'check_output', 'RunConfig', 'ImageConfig', 'MnistConfig',
+           'mnist_counts', 'config_counts', 'DigitsConfig', 'split_sizes', 'name_key', 'FolderConfig', 'switches',
+           'config_id', 'paper_grid', 'with_seeds', 'ratio_grid', 'batch_grid', 'table_4_7_grid', 'table_4_8_grid',
+           'demo_grid', 'remedy_grid', 'remedy_variant', 'momentum_grid', 'MapGrid', 'map_points', 'map_grid',
+           'mnist_body_grid', 'map_grid_named', 'map_point', 'Scale', 'study_scale', 'results_path']
 
 # %% ../nbs/api/01_config.ipynb #c299c108
 def counts_pair(v, what:str='counts', names:str='healthy,unhealthy') -> tuple[int,int]:
@@ -47,6 +48,8 @@ def check_remedy(remedy:str, weighted:bool=False):
     if weighted and remedy in ('cb', 'la', 'ldam'): raise FinalBNError(f"remedy {remedy!r} brings its own class weighting: pass weighted_loss=False")
 
 MNIST_MODELS = ('cnn', 'mlp')
+SCHEDULES = ('one_cycle', 'constant')   # fastai's fit_one_cycle, or fit at the peak rate throughout
+SCALINGS = ('normalised', 'unit', 'raw')   # MNIST's pixels: normalised by its mean and std, divided by 255, or as they are (0-255)
 
 def check_output(activation:str, loss:str):
     "Fail in one line unless `activation` (softmax or sigmoid) and `loss` (cce or bce) make a loss"
@@ -66,15 +69,17 @@ class RunConfig:
     epochs:int=10                # epochs of fastai's one-cycle schedule
     bs:int=64                    # batch size
     lr:float=3e-3                # peak learning rate of the one-cycle schedule
+    schedule:str='one_cycle'     # learning-rate schedule: one_cycle (fastai's fit_one_cycle) or constant (fastai's fit: lr throughout)
     seed:int=0                   # seed of the split and of the training
 
-    late: ClassVar[dict] = {}    # fields added after this kind's first results, with the value they had before: in the key only when set
+    late: ClassVar[dict] = {'schedule': 'one_cycle'}   # fields added after this kind's first results, with the value they had before: in the key only when set
     schema: ClassVar[str] = ''   # the format of this kind's result rows (the results notebook)
 
     def normalize(self): "Bring fields to one spelling before they are checked (a kind's own)"
     def check(self): "Check the fields of this kind (a kind's own)"
 
     def __post_init__(self):
+        if isinstance(self.schedule, str): self._set(schedule=self.schedule.replace('-', '_'))   # the command line's one-cycle
         self.normalize()
         types = {'bool':bool, 'int':int, 'float':(int,float), 'str':str, 'tuple':tuple}
         for f in fields(self):
@@ -85,15 +90,21 @@ class RunConfig:
         for f in ('epochs','bs'):
             if getattr(self, f) < 1: raise FinalBNError(f"{type(self).__name__}.{f} must be at least 1, got {getattr(self, f)}")
         if self.lr <= 0: raise FinalBNError(f"{type(self).__name__}.lr must be positive, got {self.lr}")
+        if self.schedule not in SCHEDULES: raise FinalBNError(f"schedule must be {' or '.join(SCHEDULES)}, got {self.schedule!r}")
         check_remedy(self.remedy, self.weighted_loss)
         self.check()
 
     def _set(self, **kwargs):
         for k,v in kwargs.items(): object.__setattr__(self, k, v)
+    @classmethod
+    def late_fields(cls) -> dict:
+        "Every field this kind (or a base of it) gained after its first results were written, with the value it had before"
+        return {k:v for c in reversed(cls.__mro__) for k,v in vars(c).get('late', {}).items()}
     @property
     def key(self) -> str:
-        "A hash of every field (those in `late` only when set): the run's identity in a results file"
-        d = {k:v for k,v in asdict(self).items() if not (k in self.late and v == self.late[k])}
+        "A hash of every field (those in `late_fields` only when set): the run's identity in a results file"
+        late = self.late_fields()
+        d = {k:v for k,v in asdict(self).items() if not (k in late and v == late[k])}
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
     def replace(self, **kwargs): return dataclasses.replace(self, **kwargs)
 
@@ -153,17 +164,19 @@ class MnistConfig(RunConfig):
     "One MNIST run of the study: digits, imbalance, network, output activation and loss, the two BN switches, schedule and seed"
     majority:str='8'             # majority digit(s), comma-separated
     minority:str='3'             # minority digit(s), comma-separated
-    ratio:float=0.1              # minority training images per majority one
-    n_majority:int=1000          # training images per majority digit (0: all of MNIST's, the chapter's scale)
-    n_valid:int=200              # validation images per majority digit (the minority ones at the same ratio)
+    ratio:float=0.01             # minority training images per majority one, unless n_minority says (0.01 at 1,000: the 1,000 + 10 the chapter states for the leaves)
+    n_majority:int=1000          # training images per majority digit (0: all of MNIST's, full MNIST)
+    n_minority:int=0             # training images per minority digit (0: ratio times the fewest majority ones)
+    n_valid:int=200              # validation images per majority digit (the minority ones at the training split's ratio)
     n_test:int=500               # test images per digit, from MNIST's test split
     model:str='cnn'              # cnn: five convolutions; mlp: one hidden layer of 128 units
     activation:str='softmax'     # output activation: softmax or sigmoid
     loss:str='cce'               # cce (categorical) or bce (binary) cross-entropy
     first_bn:bool=False          # a BatchNorm1d after the hidden layer
+    scaling:str='normalised'     # the pixels: normalised (MNIST's mean and std), unit (divided by 255) or raw (0-255)
     epochs:int=20                # epochs of fastai's one-cycle schedule
 
-    late = {'weighted_loss': False, 'remedy': '', 'final_affine': True}
+    late = {'weighted_loss': False, 'remedy': '', 'final_affine': True, 'n_minority': 0, 'scaling': 'normalised'}
     schema = 'finalbn-mnist-2'
 
     def normalize(self):
@@ -177,6 +190,8 @@ class MnistConfig(RunConfig):
             raise FinalBNError(f"digit(s) {sorted(set(parse_digits(self.majority)) & set(parse_digits(self.minority)))} are both majority and minority")
         if not 0 < self.ratio <= 1: raise FinalBNError(f"ratio must be in (0, 1], got {self.ratio}")
         if self.n_majority < 0: raise FinalBNError(f"n_majority must be at least 0 (0: all of each majority digit), got {self.n_majority}")
+        if self.n_minority < 0: raise FinalBNError(f"n_minority must be at least 0 (0: ratio times the majority), got {self.n_minority}")
+        if self.scaling not in SCALINGS: raise FinalBNError(f"scaling must be {', '.join(SCALINGS)}, got {self.scaling!r}")
         if self.n_valid < 1 or self.n_test < 1: raise FinalBNError("n_valid and n_test must be at least 1")
     @property
     def reweights(self) -> bool: return self.weighted_loss or self.remedy not in ('', 'resample')   # the loss is not the output's own
@@ -184,6 +199,26 @@ class MnistConfig(RunConfig):
     def classes(self) -> list[str]: return [str(d) for d in sorted(parse_digits(self.majority) + parse_digits(self.minority))]
     @property
     def roles(self) -> list[str]: return ['minority' if int(c) in parse_digits(self.minority) else 'majority' for c in self.classes]
+
+# %% ../nbs/api/01_config.ipynb #001d1d55
+MNIST_TRAIN_DIGITS = (5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949)   # MNIST's training images of each digit, 0 to 9
+
+def mnist_counts(majority='8', minority='3', ratio:float=0.01, n_majority:int=1000, n_minority:int=0, n_valid:int=200, available=MNIST_TRAIN_DIGITS) -> dict:
+    "`{digit: (training, validation images)}` of a split, given how many training images each digit has (`available`, indexed by digit; default: MNIST's)"
+    maj,mino = parse_digits(majority),parse_digits(minority)
+    if set(maj) & set(mino): raise FinalBNError(f"digit(s) {sorted(set(maj) & set(mino))} are both majority and minority")
+    if not 0 < ratio <= 1: raise FinalBNError(f"ratio must be in (0, 1], got {ratio}")
+    if n_majority < 0: raise FinalBNError(f"n_majority must be at least 0 (0: all of each majority digit), got {n_majority}")
+    if n_minority < 0: raise FinalBNError(f"n_minority must be at least 0 (0: ratio times the majority), got {n_minority}")
+    res = {d: (n_majority or int(available[d]) - n_valid, n_valid) for d in maj}             # 0: all of each but the validation ones
+    fewest = min(k for k,_ in res.values())
+    for d in mino: res[d] = ((n_minority, max(1, round(n_minority/fewest*n_valid))) if n_minority        # the validation at the training split's ratio
+                             else (max(1, round(ratio*fewest)), max(1, round(ratio*n_valid))))
+    return res
+
+def config_counts(cfg:MnistConfig) -> dict:
+    "`{digit: (training, validation images)}` of the split of `cfg` (from MNIST's published counts)"
+    return mnist_counts(cfg.majority, cfg.minority, cfg.ratio, cfg.n_majority, cfg.n_minority, cfg.n_valid)
 
 # %% ../nbs/api/01_config.ipynb #acb4877d
 @dataclass(frozen=True)
@@ -299,12 +334,12 @@ TABLE_4_8 = [('sigmoid','bce',False,False), ('softmax','bce',False,False), ('sof
 
 def table_4_7_grid(base:MnistConfig=None) -> list[MnistConfig]:
     "The runs of Table 4.7: each setting of digits without and with the final BN"
-    base = base or MnistConfig(n_majority=0)
+    base = base or MnistConfig()
     return [base.replace(majority=maj, minority=mino, final_bn=bn) for maj,mino in TABLE_4_7.values() for bn in (False, True)]
 
 def table_4_8_grid(base:MnistConfig=None) -> list[MnistConfig]:
     "The runs of Table 4.8: its nine rows, 3 (minority) against 8"
-    base = base or MnistConfig(model='mlp', ratio=0.01, epochs=100, n_majority=0)
+    base = base or MnistConfig(model='mlp', epochs=100)
     return [base.replace(majority='8', minority='3', activation=a, loss=l, first_bn=fb, final_bn=nb) for a,l,fb,nb in TABLE_4_8]
 
 def demo_grid(base:DigitsConfig=None) -> list[DigitsConfig]:
@@ -342,6 +377,62 @@ def momentum_grid(base:RunConfig=None, momenta=MOMENTA) -> list:
     base = base or ImageConfig()
     return [base.replace(final_bn=False)] + [base.replace(final_bn=True, momentum=m) for m in momenta]
 
+# %% ../nbs/api/01_config.ipynb #73df6032
+@dataclass(frozen=True)
+class MapGrid:
+    "A main-effects design around `centres` (one `MnistConfig` per network): each other level of each factor, one at a time, then the `extra` points, without and with the final BN"
+    name:str                     # the grid's name (finalbn mnist map --grid)
+    centres:tuple                # one MnistConfig per network: the stated protocol
+    levels:dict                  # factor (a field of MnistConfig) -> its levels, the centre's among them
+    extra:tuple=()               # further points: (label, fields changed from the centre)
+    seeds:int=10                 # seeds per point and arm
+
+def _minority_count(c:MnistConfig) -> int: return c.n_minority or max(1, round(c.ratio*c.n_majority))   # at a majority count (not full MNIST)
+
+def map_points(grid:MapGrid) -> list[tuple[str, object, MnistConfig]]:
+    "`(factor, level, config)` of each point of `grid`, the final BN on: each centre, then each other level of each factor, then the extra points"
+    res = []
+    for c in grid.centres:
+        res.append(('centre', '', c))
+        for f,levels in grid.levels.items():
+            for v in levels:
+                if v == getattr(c, f) or (f == 'n_minority' and v == _minority_count(c)): continue
+                # more or fewer majority images at the centre's count of minority ones; the minority as a count
+                ch = dict(n_majority=v, n_minority=_minority_count(c)) if f == 'n_majority' else {f: v}
+                res.append((f, v, c.replace(**ch)))
+        res += [(lbl, '', c.replace(**ch)) for lbl,ch in grid.extra]
+    return res
+
+def map_grid(grid:MapGrid|str='main') -> list[MnistConfig]:
+    "The runs of `grid` (or its name in `MAP_GRIDS`): each point without and with the final BN, one seed each"
+    g = map_grid_named(grid) if isinstance(grid, str) else grid
+    return [c.replace(final_bn=bn) for _,_,c in map_points(g) for bn in (False, True)]
+
+MAP_GRIDS = {
+    'main': MapGrid('main', (MnistConfig(model='cnn', epochs=20), MnistConfig(model='mlp', epochs=100)),   # Table 4.7's CNN, Table 4.8's softmax + CCE
+                    {'n_majority': (1000, 2000, 0), 'n_minority': (5, 10, 20, 57), 'epochs': (5, 20, 100), 'schedule': SCHEDULES, 'scaling': SCALINGS},
+                    extra=(('full MNIST at ratio 0.01', dict(n_majority=0)),)),
+    'small': MapGrid('small', (MnistConfig(model='cnn', epochs=2, ratio=0.05, n_majority=200, n_valid=50, n_test=100),
+                               MnistConfig(model='mlp', epochs=2, ratio=0.05, n_majority=200, n_valid=50, n_test=100)),
+                     {'n_majority': (200, 400), 'n_minority': (5, 10), 'epochs': (2, 4), 'schedule': SCHEDULES, 'scaling': ('normalised', 'raw')}, seeds=2),
+}   # main: the map; small: a one-minute version of it, for tests
+
+def mnist_body_grid(base:ImageConfig=None, majority:str='8', minority:str='3') -> list[ImageConfig]:
+    "Table 4.7's pair as its caption reads it: MNIST digits as image folders (`groups` of digits) through the leaves' pipeline of `base`, without and with the final BN"
+    base = (base or ImageConfig(arch='efficientnet_lite0')).replace(plant='MNIST', groups=f'{majority}:{minority}')
+    return [base.replace(final_bn=bn) for bn in (False, True)]
+
+def map_grid_named(name:str) -> MapGrid:
+    "The `MapGrid` called `name`, or a one-line error naming the grids"
+    if name not in MAP_GRIDS: raise FinalBNError(f"unknown map grid {name!r}; grids are {', '.join(MAP_GRIDS)}")
+    return MAP_GRIDS[name]
+
+def map_point(cfg:MnistConfig, grid:MapGrid|str='main') -> tuple[str, object]:
+    "The `(factor, level)` of `cfg` (either arm, any seed) in `grid`, or None if it is not one of its points"
+    g = map_grid_named(grid) if isinstance(grid, str) else grid
+    probe = cfg.replace(final_bn=True, seed=0)
+    return next(((f, v) for f,v,c in map_points(g) if c == probe), None)
+
 # %% ../nbs/api/01_config.ipynb #f89b53ae
 @dataclass(frozen=True)
 class Scale:
@@ -364,22 +455,23 @@ class Scale:
     remedy_ratios:tuple          # ratios of the remedies comparison on MNIST
     remedy_seeds:int             # seeds of the remedies comparison
     demo_seeds:int               # seeds of the demo
+    map_grid:str                 # the MNIST map's grid (MAP_GRIDS)
 
-_paper_mnist = dict(mnist_4_7=MnistConfig(n_majority=0), mnist_4_8=MnistConfig(model='mlp', ratio=0.01, epochs=100, n_majority=0))   # all of MNIST's majority digits
+_stated_mnist = dict(mnist_4_7=MnistConfig(), mnist_4_8=MnistConfig(model='mlp', epochs=100))   # 1,000 + 10: the protocol the chapter states (for the leaves)
 _test_base = ImageConfig(arch='efficientnet_lite0', size=32, epochs=2, bs=32, train=(200,10), valid=(50,7), test=(50,50))
 SCALES = {
     'paper': Scale('paper', ImageConfig(), ImageConfig(arch='vgg19_bn'), 10, 10, ('Apple','Tomato'), tuple(SWITCHES), tuple(range(5,101,5)),
-                   (16,32,64,128,256), ImageConfig(), **_paper_mnist, body=dict(size=224, epochs=10, seeds=10), long_epochs=100,
-                   remedy_train=((1000,10), (1000,100)), remedy_ratios=(0.01, 0.1), remedy_seeds=10, demo_seeds=10),
+                   (16,32,64,128,256), ImageConfig(), **_stated_mnist, body=dict(size=224, epochs=10, seeds=10), long_epochs=100,
+                   remedy_train=((1000,10), (1000,100)), remedy_ratios=(0.01, 0.1), remedy_seeds=10, demo_seeds=10, map_grid='main'),
     'cpu':   Scale('cpu', ImageConfig(arch='efficientnet_lite0'), ImageConfig(arch='efficientnet_lite0'), 10, 3, ('Apple','Tomato'),
-                   ('BN','WL','WD'), (5,10,20,30,50,75,100), (16,32,64,128,256), ImageConfig(arch='efficientnet_lite0'), **_paper_mnist,
+                   ('BN','WL','WD'), (5,10,20,30,50,75,100), (16,32,64,128,256), ImageConfig(arch='efficientnet_lite0'), **_stated_mnist,
                    body=dict(size=128, epochs=5, seeds=2), long_epochs=100, remedy_train=((1000,10), (1000,100)), remedy_ratios=(0.01, 0.1),
-                   remedy_seeds=10, demo_seeds=10),
+                   remedy_seeds=10, demo_seeds=10, map_grid='main'),
     'test':  Scale('test', _test_base, _test_base, 1, 1, ('Apple',), ('BN','WL'), (5,20), (16,64), _test_base.replace(size=96),
-                   MnistConfig(n_majority=200, n_valid=50, n_test=100, epochs=2),
+                   MnistConfig(ratio=0.1, n_majority=200, n_valid=50, n_test=100, epochs=2),
                    MnistConfig(model='mlp', ratio=0.05, n_majority=200, n_valid=50, n_test=100, epochs=3),
                    body=dict(size=32, epochs=2, seeds=1), long_epochs=4, remedy_train=((200,10),), remedy_ratios=(0.05,), remedy_seeds=3,
-                   demo_seeds=2),
+                   demo_seeds=2, map_grid='small'),
 }
 
 def study_scale() -> str:

@@ -4,19 +4,20 @@
 
 # %% ../nbs/api/03_digits.ipynb #8cd4a011
 from __future__ import annotations
-import gzip, hashlib
+import gzip, hashlib, math, os, shutil, tempfile
 from functools import lru_cache
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch.utils.data import TensorDataset
 from PIL import Image
 from fastai.basics import DataLoaders, TfmdDL, URLs
-from .core import FinalBNError, shared_data, download
-from .config import parse_digits, counts_pair
+from .core import FinalBNError, shared_data, download, cache_dir
+from .config import parse_digits, counts_pair, mnist_counts, MNIST_TRAIN_DIGITS
 
 # %% auto #0
 __all__ = ['MNIST_STATS', 'read_idx', 'mnist_path', 'mnist_arrays', 'get_mnist', 'mnist_split', 'sklearn_digits_arrays',
-           'sklearn_digits_split', 'digits_hash', 'digit_tensors', 'TensorDL', 'tensor_dls']
+           'sklearn_digits_split', 'digits_hash', 'digit_tensors', 'TensorDL', 'tensor_dls', 'mnist_folders',
+           'mnist_image_folder']
 
 # %% ../nbs/api/03_digits.ipynb #2b2795e5
 def read_idx(fn) -> np.ndarray:
@@ -75,22 +76,18 @@ def get_mnist() -> Path:
     return download(URLs.MNIST, 'MNIST', 'pass a folder of the IDX files instead (e.g. ../shared/data/mnist)')
 
 # %% ../nbs/api/03_digits.ipynb #180f43d9
-def mnist_split(arrays:dict, majority='8', minority='3', ratio:float=0.1, n_majority:int=1000, n_valid:int=200, n_test:int=500, seed:int=0) -> pd.DataFrame:
+def mnist_split(arrays:dict, majority='8', minority='3', ratio:float=0.01, n_majority:int=1000, n_valid:int=200, n_test:int=500, seed:int=0,
+                n_minority:int=0) -> pd.DataFrame:
     "Rows (split, digit, label, source, index) of a skewed train/valid and a balanced test set of `arrays` (`mnist_arrays`)"
-    maj,mino = parse_digits(majority),parse_digits(minority)
-    if set(maj) & set(mino): raise FinalBNError(f"digit(s) {sorted(set(maj) & set(mino))} are both majority and minority")
-    if not 0 < ratio <= 1: raise FinalBNError(f"ratio must be in (0, 1], got {ratio}")
-    if n_majority < 0: raise FinalBNError(f"n_majority must be at least 0 (0: all of each majority digit), got {n_majority}")
-    n_maj = {d: n_majority or int((arrays['train'][1]==d).sum()) - n_valid for d in maj}   # 0: all of each but the validation ones
+    counts = mnist_counts(majority, minority, ratio, n_majority, n_minority, n_valid, np.bincount(arrays['train'][1], minlength=10))
     rng = np.random.default_rng(seed)
     rows = []
-    for d in sorted(maj + mino):
-        k = n_maj[d] if d in maj else max(1, round(ratio*min(n_maj.values())))
-        kv = n_valid if d in maj else max(1, round(ratio*n_valid))
+    for d in sorted(counts):
+        k,kv = counts[d]
         tr = rng.permutation(np.flatnonzero(arrays['train'][1]==d))
         te = rng.permutation(np.flatnonzero(arrays['test'][1]==d))
         if k+kv > len(tr) or n_test > len(te):
-            raise FinalBNError(f"digit {d} has {len(tr)} training and {len(te)} test images; {k} + {kv} and {n_test} were asked for")
+            raise FinalBNError(f"digit {d} has {len(tr)} training and {len(te)} test images; {k} training + {kv} validation and {n_test} test were asked for")
         for split,src,idx in [('train','train',tr[:k]), ('valid','train',tr[k:k+kv]), ('test','test',te[:n_test])]:
             rows.append(pd.DataFrame({'split': split, 'digit': d, 'label': str(d), 'source': src, 'index': idx}))
     return pd.concat(rows, ignore_index=True)
@@ -126,12 +123,16 @@ def digits_hash(split:pd.DataFrame, arrays:dict) -> str:
 # %% ../nbs/api/03_digits.ipynb #54e3bb7c
 MNIST_STATS = (0.1307, 0.3081)
 
-def digit_tensors(arrays:dict, rows:pd.DataFrame, classes) -> tuple:
-    "`(x, y)` tensors of the images of `rows` (MNIST's normalised, one channel; scikit-learn's as they are) and their class indices"
+def digit_tensors(arrays:dict, rows:pd.DataFrame, classes, scaling:str='normalised') -> tuple:
+    "`(x, y)` tensors of the images of `rows` (MNIST's one channel, `scaling` 'normalised', 'unit' or 'raw'; scikit-learn's as they are) and their class indices"
     x = np.stack([arrays[s][0][i] for s,i in zip(rows.source, rows['index'])])
     y = torch.tensor([list(classes).index(l) for l in rows.label])
-    if x.dtype == np.uint8: return (torch.from_numpy(x).float()[:, None]/255 - MNIST_STATS[0])/MNIST_STATS[1], y
-    return torch.from_numpy(x), y
+    if x.dtype != np.uint8: return torch.from_numpy(x), y
+    x = torch.from_numpy(x).float()[:, None]
+    if scaling == 'raw': return x, y
+    if scaling == 'unit': return x/255, y
+    if scaling == 'normalised': return (x/255 - MNIST_STATS[0])/MNIST_STATS[1], y
+    raise FinalBNError(f"scaling must be normalised, unit or raw, got {scaling!r}")
 
 # %% ../nbs/api/03_digits.ipynb #0c537c7e
 class TensorDL(TfmdDL):
@@ -147,3 +148,35 @@ def tensor_dls(train, valid, test=None, bs:int=64, test_bs:int=256, vocab=None, 
     dls.loaders.append(tdl)
     dls.vocab = vocab
     return dls
+
+# %% ../nbs/api/03_digits.ipynb #95712463
+def mnist_folders(counts:dict, data=None, seed:int=0) -> Path:
+    "A folder with a folder of 28 × 28 PNG files per digit of `counts` (`{digit: images}`, drawn from MNIST's training split with `seed`), written once into the cache"
+    arr = mnist_arrays(data)
+    x,y = arr['train']
+    counts = {int(d): int(n) for d,n in counts.items()}
+    labels = hashlib.sha1(y.tobytes()).hexdigest()[:8]
+    out = cache_dir()/'mnist_folders'/f"{'-'.join(f'{d}x{n}' for d,n in sorted(counts.items()))}-seed{seed}-{labels}"
+    if out.is_dir(): return out
+    for d,n in counts.items():
+        if n > (y==d).sum(): raise FinalBNError(f"digit {d} has {(y==d).sum()} training images; {n} were asked for")
+    rng = np.random.default_rng(seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix='.writing-'))
+    try:
+        for d,n in counts.items():
+            idx = np.flatnonzero(y==d)
+            (tmp/str(d)).mkdir()
+            for i in np.sort(rng.permutation(idx)[:n]): Image.fromarray(x[i]).save(tmp/str(d)/f'{i:05d}.png')
+        os.replace(tmp, out)                                   # whole or not at all: a second process finds it complete
+    except OSError:
+        if not out.is_dir(): raise
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+def mnist_image_folder(cfg, data=None) -> Path:
+    "The folders of MNIST images that an image config whose `groups` are digits ('8:3') splits: half as many again of each digit as its split draws (`mnist_folders`)"
+    try: maj,mino = (parse_digits(g) for g in cfg.groups.split(':'))
+    except (FinalBNError, ValueError): raise FinalBNError(f"groups must be MNIST digits, majority:minority (e.g. '8:3'), got {cfg.groups!r}") from None
+    need = [sum(c[i] for c in (cfg.train, cfg.valid, cfg.test)) for i in (0, 1)]
+    return mnist_folders({**{d: math.ceil(1.5*need[0]) for d in maj}, **{d: math.ceil(1.5*need[1]) for d in mino}}, data)

@@ -12,8 +12,8 @@ from .core import FinalBNError, atomic_write
 from .config import KINDS, LABELS, RunConfig, ImageConfig, MnistConfig, DigitsConfig, FolderConfig
 
 # %% auto #0
-__all__ = ['LATER', 'result_dtypes', 'result_columns', 'result_kind', 'probs_dir', 'append_result', 'load_results', 'load_probs',
-           'row_config']
+__all__ = ['LATER', 'late_columns', 'result_dtypes', 'result_columns', 'result_kind', 'probs_dir', 'append_result',
+           'load_results', 'load_probs', 'row_config']
 
 # %% ../nbs/api/10_results.ipynb #b3e0b1db
 _SCORES = {'balanced_accuracy': float, 'ece': float, 'brier': float, 'posthoc': str}
@@ -25,6 +25,10 @@ _EXTRA = {ImageConfig: ({'config_id': int}, {'ratio': float, 'fast_path': bool, 
                               **_SCORES, 'metrics': str, 'history': str})}
 
 LATER = {'batched_seeds': 1}   # columns added after the first results files were made, with the value their rows had
+
+def late_columns(kind:type) -> dict:
+    "The columns of `kind`'s rows that a file made before them lacks, with the value its rows had: `LATER` and the config fields the kind gained (`late_fields`)"
+    return {**kind.late_fields(), **LATER}
 
 def result_dtypes(kind:type) -> dict:
     "Column name → Python type of the result rows of configs of type `kind`, in the order of a new file's columns"
@@ -60,7 +64,7 @@ def _header(line:str) -> list[str]: return next(csv.reader([line]))
 def _file_kind(head:str) -> type|None:
     "The kind whose columns the header line `head` names, or None"
     cols = set(_header(head))
-    return next((k for k in KINDS if cols | set(LATER) == set(result_columns(k))), None)   # with or without the later columns
+    return next((k for k in KINDS if set(result_columns(k)) - set(late_columns(k)) <= cols <= set(result_columns(k))), None)   # with or without the later columns
 
 def _text(raw:bytes, results) -> str:
     "The text of a results file, or a one-line error if it is not text"
@@ -91,6 +95,23 @@ def _complete(txt:str, results, kind:type) -> tuple[str, list[str]]:
     _check_rows(good, results, cols)
     return good, cols
 
+def _locked(results:Path) -> int:
+    "A descriptor of the results file `results` open for appending, locked: one writer at a time (sweeps may share a file)"
+    while True:
+        fd = os.open(results, os.O_RDWR|os.O_CREAT|os.O_APPEND, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.stat(results).st_ino == os.fstat(fd).st_ino: return fd
+        except FileNotFoundError: pass
+        os.close(fd)                                   # another writer widened the file (a new one took its place) while this one waited
+
+def _widened(txt:str, kind:type) -> str:
+    "The complete lines `txt` of a results file with the columns of `kind` it lacks added, each of its rows at the value it had (`late_columns`)"
+    df = pd.read_csv(io.StringIO(txt), dtype=str, keep_default_na=False)
+    for c,v in late_columns(kind).items():
+        if c not in df: df[c] = str(v)
+    return _csv_line(df.columns) + ''.join(_csv_line(r) for r in df.itertuples(index=False))
+
 def append_result(results, row:dict, probs:pd.DataFrame=None) -> None:
     "Append `row` to the results CSV `results` as one whole line (and `probs` beside it), durably"
     results = Path(results)
@@ -99,17 +120,21 @@ def append_result(results, row:dict, probs:pd.DataFrame=None) -> None:
     results.parent.mkdir(parents=True, exist_ok=True)
     if probs is not None:
         with atomic_write(probs_dir(results)/f"{row['key']}.csv") as f: probs.to_csv(f, index=False)
-    fd = os.open(results, os.O_RDWR|os.O_CREAT|os.O_APPEND, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)                 # one writer at a time: sweeps may share a file
-        raw = results.read_bytes()
-        good,cols = _complete(_text(raw, results), results, kind)
-        good = good.encode()
-        if len(good) != len(raw): os.ftruncate(fd, len(good))   # an unfinished last line (or header): cut it off
-        cols = cols or result_columns(kind)
-        os.write(fd, (('' if good else _csv_line(cols)) + _csv_line([row[c] for c in cols])).encode())
-        os.fsync(fd)
-    finally: os.close(fd)                              # closing releases the lock
+    while True:
+        fd = _locked(results)
+        try:
+            raw = results.read_bytes()
+            good,cols = _complete(_text(raw, results), results, kind)
+            if cols and any(c not in cols and row[c] != v for c,v in kind.late_fields().items()):
+                with atomic_write(results) as f: f.write(_widened(good, kind))   # a field the file has no column for: widen it first, whole
+                continue
+            good = good.encode()
+            if len(good) != len(raw): os.ftruncate(fd, len(good))   # an unfinished last line (or header): cut it off
+            cols = cols or result_columns(kind)
+            os.write(fd, (('' if good else _csv_line(cols)) + _csv_line([row[c] for c in cols])).encode())
+            os.fsync(fd)
+            return
+        finally: os.close(fd)                          # closing releases the lock
 
 def _typed(df:pd.DataFrame, kind:type) -> pd.DataFrame:
     "The text columns of `df` as the types of `kind`'s format: one place for every reader"
@@ -131,7 +156,7 @@ def load_results(results, kind:type=None) -> pd.DataFrame:
     txt,cols = _complete(txt, results, kind)
     if not txt: return pd.DataFrame({c: pd.Series(dtype=object if t is str else t) for c,t in result_dtypes(kind).items()})
     df = pd.read_csv(io.StringIO(txt), dtype=str, keep_default_na=False)
-    for c,v in LATER.items():
+    for c,v in late_columns(kind).items():
         if c not in df: df[c] = str(v)                                 # a file made before the column was
     df = df[result_columns(kind)]
     bad = df[df.schema != kind.schema]

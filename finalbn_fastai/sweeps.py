@@ -16,7 +16,7 @@ from .core import FinalBNError
 from .config import ImageConfig
 from .training import run, experiment
 from .seeds import run_seeds, seed_groups
-from .results import append_result, load_results, result_columns
+from .results import append_result, load_results, result_columns, row_config
 
 # %% auto #0
 __all__ = ['sweep']
@@ -100,6 +100,13 @@ def _run_on(ex, todo, results, data, hashes:dict, gpus:float=0):
     if err: raise err
 
 # %% ../nbs/api/11_sweep.ipynb #ef8b0070
+def _only_grid(prev:pd.DataFrame, configs, results, grid:str):
+    "Fail in one line if the results `prev` of the file `results` hold a run that is none of `configs` (whatever its seed): a file of another grid"
+    ours = {c.replace(seed=0) for c in configs}
+    stray = [r['key'] for r in prev.to_dict('records') if row_config(r).replace(seed=0) not in ours]
+    if stray: raise FinalBNError(f"{results} holds {len(stray)} run(s) that are not of the grid {grid!r} (run {stray[0]} first): it was written by another grid "
+                                 "or with other levels; give this one a results file of its own")
+
 @contextmanager
 def _claim(results:Path):
     "Hold the results file `results` for this sweep alone while it runs: another sweep on it refuses to start, naming this one's process"
@@ -154,8 +161,8 @@ def _executor(workers:int=1, executor=None, cluster:str=None, scheduler_file:str
 
 # %% ../nbs/api/11_sweep.ipynb #4ab4ffd2
 def sweep(configs, results, data=None, workers:int=1, executor=None, cluster:str=None, scheduler_file:str=None, gpus_per_run:float=0,
-          batch_seeds:int=10) -> pd.DataFrame:
-    "Run each of `configs` not yet in the results file `results` (in this process, `workers` local processes, on `executor` or on a Dask `cluster`; up to `batch_seeds` seeds of a config as one model, where exact), appending a row per finished run; return their rows"
+          batch_seeds:int=10, grid:str=None) -> pd.DataFrame:
+    "Run each of `configs` not yet in the results file `results` (in this process, `workers` local processes, on `executor` or on a Dask `cluster`; up to `batch_seeds` seeds of a config as one model, where exact), appending a row per finished run; return their rows. With `grid` (its name), `results` may hold runs of `configs` (any seed) alone"
     configs = list(dict.fromkeys(configs))
     results = Path(results)
     kinds = {type(c) for c in configs}
@@ -177,6 +184,7 @@ def sweep(configs, results, data=None, workers:int=1, executor=None, cluster:str
         done = prev[prev.key.isin(hashes)]
         other = done[done.manifest != done.key.map(hashes)]
         if len(other): raise FinalBNError(f"{results} holds run {other.key.iloc[0]} made on other images than {data or 'this data'} gives: use a new results file")
+        if grid is not None: _only_grid(prev, configs, results, grid)
         todo = seed_groups([c for c in configs if c.key not in set(done.key)], batch_seeds)
         alone = executor is None and not (cluster or scheduler_file) and len(todo) < 2
         with _executor(1 if alone else min(workers, len(todo)), executor, cluster, scheduler_file, gpus_per_run) as ex:

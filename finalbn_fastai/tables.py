@@ -17,9 +17,9 @@ from .config import (LABELS, MOMENTA, SWITCHES, TABLE_4_7, TABLE_4_8, REMEDY_VAR
 from .results import row_config
 
 # %% auto #0
-__all__ = ['PAPER_DIR', 'SETTING', 'TABLE_4_2_CONDITIONS', 'TABLE_4_6_CONDITIONS', 'REMEDY_METRICS', 'SETUP', 'paper_table',
-           'long_f1', 'paper_plant', 'of_plant', 'beside', 'one_setting', 'table_4_2', 'table_4_6', 'table_4_4',
-           'table_4_3', 'fig_4_3', 'switch_gains', 'fig_4_5', 'fig_4_6', 'fig_4_7', 'bootstrap_ci', 'holm',
+__all__ = ['PAPER_DIR', 'SETTING', 'TABLE_4_2_CONDITIONS', 'TABLE_4_6_CONDITIONS', 'REMEDY_METRICS', 'SETUP', 'OPEN',
+           'paper_table', 'long_f1', 'paper_plant', 'of_plant', 'beside', 'one_setting', 'table_4_2', 'table_4_6',
+           'table_4_4', 'table_4_3', 'fig_4_3', 'switch_gains', 'fig_4_5', 'fig_4_6', 'fig_4_7', 'bootstrap_ci', 'holm',
            'paired_comparison', 'forest_plot', 'momentum_label', 'momentum_table', 'fig_momentum', 'remedy_long',
            'remedies_table', 'table_4_7', 'table_4_8', 'demo_table', 'demo_plot', 'class_scores', 'chapter',
            'save_figure']
@@ -351,13 +351,15 @@ def _stats(g):
     return g.f1.agg(['mean','std','count']).rename(columns={'mean':'ours','count':'n'})
 
 SETUP = ['model', 'ratio', 'n_majority', 'epochs']   # fields beside the table's own that runs of one row may differ in
+OPEN = ['n_minority', 'schedule', 'scaling']            # the map's other open choices: in the index too where the runs differ in them
 
 def _digits_beside(lg:pd.DataFrame, keys:list, paper:pd.DataFrame, col:str) -> pd.DataFrame:
     "Our mean F1, its std and n per `SETUP` and `keys` (every row of `paper` for each setup we ran), beside `paper[col]`"
-    setups = list(lg[SETUP].drop_duplicates().itertuples(index=False, name=None))
-    idx = pd.MultiIndex.from_tuples([(*s, *k) for s in setups for k in paper.index], names=SETUP+keys)
-    t = _stats(lg.groupby(SETUP+keys)).reindex(idx)
-    t['paper'] = paper[col].reindex(idx.droplevel(list(range(len(SETUP))))).to_numpy()
+    setup = SETUP + [c for c in OPEN if c in lg and lg[c].nunique() > 1]
+    setups = list(lg[setup].drop_duplicates().itertuples(index=False, name=None))
+    idx = pd.MultiIndex.from_tuples([(*s, *k) for s in setups for k in paper.index], names=setup+keys)
+    t = _stats(lg.groupby(setup+keys)).reindex(idx)
+    t['paper'] = paper[col].reindex(idx.droplevel(list(range(len(setup))))).to_numpy()
     return t.assign(n=t.n.fillna(0).astype(int), diff=t.ours-t.paper)[['ours','std','paper','diff','n']]
 
 def table_4_7(res:pd.DataFrame) -> pd.DataFrame:
@@ -369,7 +371,7 @@ def table_4_7(res:pd.DataFrame) -> pd.DataFrame:
     paper = paper_table('4.7').set_index(['setting','digit'])
     t = pd.concat({lbl: _digits_beside(lg[lg.final_bn==bn], ['setting','digit'], paper, col)
                    for bn,lbl,col in [(False, 'without final BN', 'without_final_bn'), (True, 'with final BN', 'with_final_bn')]}, axis=1)
-    t.insert(0, ('minority', ''), paper.minority.reindex(t.index.droplevel(list(range(len(SETUP))))).map({1: '✓', 0: ''}).to_numpy())
+    t.insert(0, ('minority', ''), paper.minority.reindex(t.index.droplevel(list(range(t.index.nlevels - 2)))).map({1: '✓', 0: ''}).to_numpy())
     return t
 
 def table_4_8(res:pd.DataFrame) -> pd.DataFrame:

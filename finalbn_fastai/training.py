@@ -29,7 +29,7 @@ from .evaluation import evaluate, EpochTestMetrics, scores, posthoc_scores
 # %% auto #0
 __all__ = ['EXPERIMENTS', 'EpochProgress', 'SkipValidation', 'torch_threads', 'keep_freed_memory', 'Experiment',
            'ImageExperiment', 'DigitsExperiment', 'MnistExperiment', 'FolderExperiment', 'experiment', 'config_split',
-           'config_learner', 'RunResult', 'run_context', 'setup_run', 'finish_run', 'run']
+           'config_learner', 'RunResult', 'run_context', 'setup_run', 'finish_run', 'fit_config', 'run']
 
 # %% ../nbs/api/08_training.ipynb #cda717ef
 class EpochProgress(Callback):
@@ -133,7 +133,8 @@ class DigitsExperiment(Experiment):
     def split_hash(self, split, data): return digits_hash(split, sklearn_digits_arrays())
     def _arrays(self, data): return sklearn_digits_arrays()
     def dls(self, cfg, split, data):
-        ts = {s: digit_tensors(self._arrays(data), split[split.split==s], cfg.classes) for s in ('train','valid','test') if (split.split==s).any()}
+        ts = {s: digit_tensors(self._arrays(data), split[split.split==s], cfg.classes, getattr(cfg, 'scaling', 'normalised'))
+              for s in ('train','valid','test') if (split.split==s).any()}
         return tensor_dls(ts['train'], ts.get('valid', ts['test']), ts['test'] if 'valid' in ts else None, bs=cfg.bs, vocab=cfg.classes,
                           test_items=pd.DataFrame({'name': split[split.split=='test']['index'].to_numpy()}))
     def learner(self, cfg, dls, loss):
@@ -153,7 +154,7 @@ class MnistExperiment(DigitsExperiment):
     def data(self, data): return mnist_path(data)
     def _arrays(self, data): return mnist_arrays(data)
     def split(self, cfg, data):
-        return mnist_split(mnist_arrays(data), cfg.majority, cfg.minority, cfg.ratio, cfg.n_majority, cfg.n_valid, cfg.n_test, cfg.seed)
+        return mnist_split(mnist_arrays(data), cfg.majority, cfg.minority, cfg.ratio, cfg.n_majority, cfg.n_valid, cfg.n_test, cfg.seed, cfg.n_minority)
     def split_hash(self, split, data): return digits_hash(split, mnist_arrays(data))
     def loss(self, cfg, split): return super().loss(cfg, split) if cfg.reweights else (OutputLoss(cfg.activation, cfg.loss), [])
     def learner(self, cfg, dls, loss):
@@ -282,6 +283,11 @@ def finish_run(cfg:RunConfig, data:str, split, learn, fast:bool, fcbs, losses, t
            **exp.row(cfg, ev, post, fcbs, fast, split), 'batched_seeds': batched_seeds, 'seconds': round(time.time()-t0, 3), 'version': finalbn_fastai.__version__}
     return RunResult(row, ev.probs, getattr(learn, 'full', learn), split, [float(l) for l in losses])
 
+def fit_config(learn:Learner, cfg:RunConfig, cbs=None):
+    "Train `learn` for `cfg.epochs` epochs: fastai's one-cycle schedule at a peak rate of `cfg.lr`, or with `cfg.schedule='constant'` fastai's `fit` at `cfg.lr` throughout"
+    if cfg.schedule == 'constant': learn.fit(cfg.epochs, cfg.lr, cbs=cbs)
+    else: learn.fit_one_cycle(cfg.epochs, cfg.lr, cbs=cbs)
+
 def run(cfg:RunConfig, data=None, parent=None, fast_path:bool=None, cbs=None, bar:bool=True) -> RunResult:
     "Train and test one config of any kind: its result row, the softmax outputs per test image and the learner"
     exp = experiment(cfg)
@@ -289,5 +295,5 @@ def run(cfg:RunConfig, data=None, parent=None, fast_path:bool=None, cbs=None, ba
         data = exp.data(data)
         split,learn,fast,rcbs,fcbs = setup_run(cfg, data, fast_path)
         with learn.no_bar(), learn.no_logging():
-            learn.fit_one_cycle(cfg.epochs, cfg.lr, cbs=[*fcbs, *([EpochProgress(parent)] if bar else []), *rcbs, *([] if exp.validate else [SkipValidation()]), *L(cbs)])
+            fit_config(learn, cfg, [*fcbs, *([EpochProgress(parent)] if bar else []), *rcbs, *([] if exp.validate else [SkipValidation()]), *L(cbs)])
         return finish_run(cfg, data, split, learn, fast, fcbs, [v[0] for v in learn.recorder.values], t0)

@@ -169,7 +169,7 @@ def test_mnist_table_4_8_and_resume(mnist, tmp_path, capsys):
     args = ['mnist', '4.8', '--seeds', '1', '--epochs', '1', '--n-majority', '100', '--ratio', '0.05', '--results', res]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert 'Table 4.8 (mlp, ratio 0.05, 100 per majority digit, 1 epochs): 9 run(s) into' in out
+    assert 'Table 4.8 (mlp, 100 per majority digit, ratio 0.05, 1 epochs): 9 run(s) into' in out
     rows = pd.read_csv(res)
     assert len(rows) == 9 and rows.key.is_unique and set(rows.activation) == {'sigmoid', 'softmax'}
     assert main(args) == 0                                           # resumed: nothing to run, nothing appended
@@ -196,7 +196,50 @@ def test_mnist_bad_input(tmp_path, capsys):
         assert '--batch-seeds must be at least 1, got 0' in capsys.readouterr().err
     assert main(['mnist', '4.8', '--n-majority', '-1', '--results', tmp_path/'r.csv']) == 2
     assert 'n_majority must be at least 0' in capsys.readouterr().err
+    for args,msg in [(['4.7', '--epochs', '5,20'], '--epochs takes one number for 4.7; lists of levels are for the map'),
+                     (['4.7', '--grid', 'main'], '--grid is for the map, not for 4.7'), (['map', '--ratio', '0.1'], '--ratio does not apply to the map'),
+                     (['body', '--epochs', '5'], '--epochs does not apply to body'), (['4.8', '--arch', 'resnet34'], '--arch is for body')]:
+        assert main(['mnist', *args, '--results', tmp_path/'r.csv']) == 2
+        err = capsys.readouterr().err
+        assert msg in err and err.count('\n') == 1, (args, err)
     assert not (tmp_path/'r.csv').exists()
+
+def test_mnist_defaults_to_the_stated_protocol(mnist, tmp_path, capsys):
+    "Catches `finalbn mnist` drifting from the one protocol the chapter states (1,000 + 10), and --n-majority 0 not giving full MNIST"
+    from finalbn_fastai.config import config_counts
+    from finalbn_fastai.results import load_results, row_config
+    for extra,counts,what in [([], (1000, 10), '1000 per majority digit, ratio 0.01'), (['--n-majority', '0'], (5651, 57), 'all (full MNIST) per majority digit, ratio 0.01')]:
+        res = tmp_path/f'm{len(extra)}.csv'
+        assert main(['mnist', '4.8', '--seeds', '1', '--epochs', '1', '--workers', '1', '--results', res, *extra]) == 0
+        assert f'Table 4.8 (mlp, {what}, 1 epochs): 9 run(s)' in capsys.readouterr().out
+        rows = load_results(res)
+        assert {tuple(n for n,_ in config_counts(row_config(r)).values()) for r in rows.to_dict('records')} == {counts}
+
+def test_mnist_map_small_and_its_refusals(mnist, tmp_path, capsys):
+    "Catches the map's sweep, its table, and each bad input (an unknown grid, more minority images than a digit has, another grid's file) not refused in one line before training"
+    res = tmp_path/'map.csv'
+    assert main(['mnist', 'map', '--grid', 'small', '--results', res]) == 0
+    out = capsys.readouterr().out
+    assert 'The map (small: 12 points, each without and with the final BN): 48 run(s) into' in out
+    assert 'centre' in out and 'Δ gain' in out and 'scaling' in out and 'schedule' in out
+    assert len(pd.read_csv(res)) == 48
+    assert main(['mnist', 'map', '--grid', 'small', '--results', res]) == 0            # resumed: nothing more
+    assert len(pd.read_csv(res)) == 48
+    capsys.readouterr()
+    other = tmp_path/'t48.csv'
+    assert main(['mnist', '4.8', '--seeds', '1', '--epochs', '1', '--n-majority', '100', '--ratio', '0.05', '--workers', '1', '--results', other]) == 0
+    before = other.read_bytes(); capsys.readouterr()
+    for args,msg in [(['--grid', 'huge', '--results', tmp_path/'x.csv'], "unknown map grid 'huge'; grids are main, small"),
+                     (['--grid', 'small', '--n-minority', '5,7000', '--results', tmp_path/'x.csv'], 'digit 3 has 6131 training and 1010 test images; 7000 training'),
+                     (['--grid', 'small', '--results', other], "run(s) that are not of the grid 'small'"),
+                     (['--grid', 'main', '--results', res], "run(s) that are not of the grid 'main'")]:
+        assert main(['mnist', 'map', *args]) == 2
+        err = capsys.readouterr().err
+        assert msg in err and err.count('\n') == 1, (args, err)
+    assert not (tmp_path/'x.csv').exists() and other.read_bytes() == before and len(pd.read_csv(res)) == 48   # nothing trained, nothing written
+    assert main(['table', 'map', '--results', tmp_path, '--out', tmp_path/'map.png']) == 0           # the map of a folder of results files
+    out = capsys.readouterr().out
+    assert 'MNIST 3 vs 8, cnn, 400 + 10' in out and (tmp_path/'map.png').stat().st_size > 10_000
 
 def test_remedies_sweep_and_table(fake, tmp_path, capsys):
     res = tmp_path/'rem.csv'
@@ -213,7 +256,7 @@ def test_mnist_remedies_sweep_and_table(mnist, tmp_path, capsys):
     res = tmp_path/'mrem.csv'
     assert main(['mnist', 'remedies', '--seeds', '2', '--epochs', '1', '--n-majority', '100', '--ratio', '0.05', '--results', res]) == 0
     out = capsys.readouterr().out
-    assert 'Remedies (cnn, ratio 0.05, 100 per majority digit, 1 epochs): 36 run(s) into' in out and 'MNIST 3 vs 8' in out
+    assert 'Remedies (cnn, 100 per majority digit, ratio 0.05, 1 epochs): 36 run(s) into' in out and 'MNIST 3 vs 8' in out
     rows = pd.read_csv(res, keep_default_na=False)
     assert len(rows) == 36 and set(rows.remedy) == {'', 'focal', 'cb', 'la', 'ldam', 'ls', 'resample'} and set(rows.minority.astype(str)) == {'3'}
     assert main(['table', 'remedies', '--results', res]) == 0       # the table finds an MNIST results file by itself

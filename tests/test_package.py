@@ -70,3 +70,13 @@ def test_notebooks_needing_absent_data_are_skipped(tmp_path):
     r = subprocess.run([str(nbdev_test), '--n-workers', '2', '--skip-file-re', r.stdout.strip(), str(ROOT/'nbs')],
                        capture_output=True, text=True, env=env, timeout=1200)
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+
+def test_no_file_calls_full_mnist_the_papers_scale():
+    "Catches full MNIST (all of each majority digit) called the paper's or the chapter's scale anywhere: the chapter states no MNIST counts"
+    bad = re.compile(r"(paper|chapter)'s (own )?scale|paper scale\b", re.I)
+    skip = {'.venv', '.git', '_docs', '_proc', 'results', '__pycache__'}
+    files = [f for f in ROOT.rglob('*') if f.is_file() and not skip & set(f.relative_to(ROOT).parts) and f != Path(__file__)
+             and (f.suffix in ('.py', '.md', '.ipynb', '.toml', '.yml') or f.name == 'Makefile')]
+    assert len(files) > 50
+    hits = [f"{f.relative_to(ROOT)}:{i}: {m.group(0)}" for f in files for i,line in enumerate(f.read_text().splitlines(), 1) if (m := bad.search(line))]
+    assert not hits, hits[:5]

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import pandas as pd, pytest
 from snapshot_utils import flatten, fig_values
 from finalbn_fastai.config import ImageConfig, MnistConfig, DigitsConfig, demo_grid, with_seeds
-from finalbn_fastai.results import load_results, row_config
+from finalbn_fastai.results import load_results, row_config, late_columns
 from finalbn_fastai import tables as T
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ def test_committed_files_load_with_their_keys(committed):
 
 def _tables(committed):
     cpu,mn = committed['cpu.csv'],committed['mnist.csv']
-    mn = mn[mn.n_majority == 1000]                                       # the runs of then: the paper's scale came later (issue 18)
+    mn = mn[mn.n_majority == 1000]                                       # the runs of then: full MNIST came later
     return {'4.2': T.table_4_2(cpu), '4.6': T.table_4_6(cpu), '4.4': T.table_4_4(cpu), '4.3 Apple': T.table_4_3(cpu, 'Apple'),
             '4.3 Tomato': T.table_4_3(cpu, 'Tomato'), 'switch_gains': T.switch_gains(cpu), '4.7': T.table_4_7(mn), '4.8': T.table_4_8(mn),
             'remedies': T.remedies_table(committed['remedies.csv']), 'mnist remedies': T.remedies_table(committed['mnist_remedies.csv'])}
@@ -66,7 +66,9 @@ def test_runs_as_before(i, plantvillage, mnist):
     assert cfg.key == ref['row']['key']
     expected = {k: v for k,v in ref['row'].items() if k != 'version'}
     nan = lambda d: {k: ('nan' if isinstance(v, float) and math.isnan(v) else v) for k,v in d.items()}   # NaN (a sigmoid run's ECE) equals itself here
-    assert set(expected) == set(row) - {'seconds', 'version', 'batched_seeds'} and row['batched_seeds'] == 1   # a column added since
+    late = late_columns(type(cfg))
+    added = set(late) - set(expected)                                   # columns added since, each at the value the runs of then had
+    assert set(expected) == set(row) - {'seconds', 'version'} - added and all(row[c] == late[c] for c in added)
     assert nan({k: v for k,v in row.items() if k in expected}) == nan(expected)
 
 def test_demo_as_before():

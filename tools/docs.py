@@ -120,6 +120,7 @@ def build(out='_docs') -> list[Path]:
         fn.write_text(_page(_title(nb) or f.stem, _local_links(body), pages, fn.name, cfg.lib_name))
         written.append(fn)
     readme = (root/'README.md').read_text().replace('](nbs/figures/', '](figures/')
+    readme = re.sub(r'\]\(nbs/(?:api/)?([^)]+)\.ipynb\)', lambda m: f'](' + page_name(Path(m.group(1))) + ')', readme)   # a chapter's notebook: its page
     (out/'index.html').write_text(_page('Home', _local_links(markdown2html_mistune(readme)), pages, 'index.html', cfg.lib_name))
     written.insert(0, out/'index.html')
     if (cfg.nbs_path/'figures').is_dir(): shutil.copytree(cfg.nbs_path/'figures', out/'figures')

@@ -3,9 +3,10 @@ this prints, and tests/test_package.py checks that it does. After new runs are c
 Run: .venv/bin/python tools/readme_tables.py"""
 from pathlib import Path
 import pandas as pd
-from finalbn_fastai.config import DigitsConfig
+from finalbn_fastai.config import DigitsConfig, MAP_GRIDS
 from finalbn_fastai.results import load_results
 from finalbn_fastai.tables import table_4_2, table_4_6, table_4_7, table_4_8, demo_table, remedies_table, paper_table, class_scores, momentum_table
+from finalbn_fastai.effect import verdicts, scored_runs, effect_pairs, effect_points, fit_rules, rule_text, map_table, body_table
 
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
 
@@ -31,27 +32,61 @@ def demo_runs_table() -> str:
     return _md(['model'] + list(t.columns), [[i, *r] for i,r in zip(t.index, t.itertuples(index=False))])
 
 def mnist_table() -> str:
-    "Minority F1 without → with the final BN on MNIST, at the paper's scale (all of the majority digits) and the quick one (1,000), the paper's beside"
+    "Minority F1 without → with the final BN on MNIST, at the stated protocol (1,000 + 10) and on full MNIST (all of the majority digits), the paper's beside"
     mn = load_results(RESULTS/'mnist.csv')
-    t7,t8 = table_4_7(mn),table_4_8(mn)
+    t7,t8 = table_4_7(mn).sort_index(),table_4_8(mn).sort_index()
     f3,f2 = (lambda v: f'{v:.3f}'),(lambda v: f'{v:.2f}')
     def arrow(r, fmt, col='ours', both=True):
         return f"{fmt(r[('without final BN', col)])} → {fmt(r[('with final BN', col)])}" if both else fmt(r[('with final BN', col)])
     def s47(ratio, setting, digit, label):
         cell = lambda n: arrow(t7.loc[('cnn', ratio, n, 20, setting, digit)], f3) if ('cnn', ratio, n, 20, setting, digit) in t7.index else 'not run'
-        paper = arrow(t7.loc[('cnn', ratio, 1000, 20, setting, digit)], f2, 'paper') if ratio == 0.01 else "(the chapter's text gives 0.1, its table 0.01)"
-        return [label, cell(0), cell(1000), paper]
+        paper = arrow(t7.loc[('cnn', ratio, 1000, 20, setting, digit)], f2, 'paper') if ratio == 0.01 else "(the chapter's text gives 0.1, its captions 0.01)"
+        return [label, cell(1000), cell(0), paper]
     def s48(a, l, fb, label, both=True):
         def r(n, col='ours'):
             g = t8.loc[('mlp', 0.01, n, 100, a, l, fb)][('F1 of 3 (minority)', col)]
             return f"{g[False]:.{3 if col=='ours' else 2}f} → {g[True]:.{3 if col=='ours' else 2}f}" if both else f"{g[True]:.{3 if col=='ours' else 2}f}"
-        return [label, r(0), r(1000), r(1000, 'paper')]
+        return [label, r(1000), r(0), r(1000, 'paper')]
     rows = [s47(0.01, 1, 3, 'simple CNN, 3 vs 8, ratio 0.01'), s47(0.01, 2, 2, 'simple CNN, 2 vs 8, ratio 0.01'),
             s47(0.01, 4, 3, 'simple CNN, 3 vs {5, 8} (two majority digits), ratio 0.01'), s47(0.1, 1, 3, 'simple CNN, 3 vs 8, ratio 0.1'),
             s48('softmax', 'cce', False, 'one hidden layer, softmax + CCE, 3 vs 8, ratio 0.01, 100 epochs'),
             s48('sigmoid', 'bce', False, 'one hidden layer, sigmoid + BCE'),
             s48('softmax', 'cce', True, 'one hidden layer, BN after the hidden layer and final BN', both=False)]
-    return _md(['setting', "ours, all of MNIST's majority digits", 'ours, 1,000 per majority digit', 'paper'], rows)
+    return _md(['setting', 'ours, 1,000 + 10 (the stated protocol)', 'ours, full MNIST', 'paper'], rows)
+
+def verdict_table() -> str:
+    "The study's verdict: each table and figure of the chapter, the paper's numbers, ours under the stated protocol, the verdict and the chapter notebook (effect.verdicts)"
+    v = verdicts(RESULTS, RESULTS.parent/'figures')
+    return _md(['', "the chapter's claim", 'paper', 'ours', 'verdict', 'chapter'],
+               [[r.item, r.claim, r.paper, r.ours, f'**{r.verdict}**', f'[{r.chapter}](nbs/{r.chapter}.ipynb)'] for r in v.itertuples()])
+
+def map_rule() -> str:
+    "The rules fitted to the map of every committed results file, one per kind of training (effect.fit_rules), in words"
+    return '\n>\n> '.join(rule_text(r, tr) for tr,r in fit_rules(effect_points(effect_pairs(scored_runs(RESULTS)))).items())
+
+def map_summary_table() -> str:
+    "The MNIST map (nbs/results/mnist_map.csv): per open choice and network, the baseline's minority recall and the final BN's gain, and their change from the centre"
+    t = map_table(load_results(RESULTS/'mnist_map.csv'), 'main')
+    lbl = {'centre': 'the stated protocol: 1,000 + 10 (centre)', 'n_majority': 'majority images', 'n_minority': 'minority images', 'epochs': 'epochs',
+           'schedule': 'schedule', 'scaling': 'pixels', 'full MNIST at ratio 0.01': 'full MNIST at 1% (5,651 + 57)'}   # in this order
+    lv = MAP_GRIDS['main'].levels
+    order = lambda k: (list(lbl).index(k[0]), [str(v) if v else 'full' for v in lv[k[0]]].index(k[1]) if k[0] in lv else 0)
+    keys = sorted(dict.fromkeys((f, l) for _,f,l in t.index), key=order)
+    def cell(m, f, l):
+        if (m, f, l) not in t.index: return "its centre's"
+        r = t.loc[(m, f, l)]
+        return f"{r['baseline recall']:.2f} / {r['gain']:+.3f}" + ('' if f == 'centre' else f" ({r['Δ baseline recall']:+.2f} / {r['Δ gain']:+.3f})")
+    return _md(['open choice', 'level', 'simple CNN (20 epochs): recall / gain (Δ from centre)', 'one hidden layer (100 epochs): recall / gain (Δ)'],
+               [[lbl.get(f, f), l, cell('cnn', f, l), cell('mlp', f, l)] for f,l in keys])
+
+def body_readme_table() -> str:
+    "Table 4.7's 3 vs 8 through the frozen EfficientNet-Lite0 body at the leaves' counts (nbs/results/mnist_body.csv), beside the simple CNN at 1,000 + 10 and the paper"
+    bt = body_table(load_results(RESULTS/'mnist_body.csv'))
+    t7 = table_4_7(load_results(RESULTS/'mnist.csv')).sort_index().loc[('cnn', 0.01, 1000, 20, 1, 3)]
+    f = lambda a,b: f'{a:.3f} → {b:.3f}'
+    return _md(['3 vs 8, minority F1 without → with the final BN', 'frozen EfficientNet-Lite0, leaves\' counts', 'simple CNN, 1,000 + 10', 'paper'],
+               [['F1 of 3', f(*bt['F1 of 3 (minority)']), f(t7[('without final BN', 'ours')], t7[('with final BN', 'ours')]), '0.19 → 0.55'],
+                ['recall of 3', f(*bt['recall of 3']), '', '']])
 
 def remedies_summary_table() -> str:
     "Per setting: the final BN's minority F1, the best remedy without the final BN (ties at 3 decimals named together), no remedy"
@@ -92,7 +127,7 @@ def serve_app_table() -> str:
     p = [c for c in t if c.startswith('p_')]
     return _md(['model', 'image', 'class', 'predicted'] + [f'p({c[2:]})' for c in p], [[r.model, r.image, r.true, r.pred, *(f'{getattr(r, c):.3f}' for c in p)] for r in t.itertuples()])
 
-TABLES = {'leaves': leaves_table, 'demo': demo_runs_table, 'mnist': mnist_table, 'remedies': remedies_summary_table, 'own_data': own_data_table, 'momentum': momentum_readme_table, 'serve_app': serve_app_table}
+TABLES = {'leaves': leaves_table, 'demo': demo_runs_table, 'mnist': mnist_table, 'verdict': verdict_table, 'map_rule': map_rule, 'map': map_summary_table, 'body': body_readme_table, 'remedies': remedies_summary_table, 'own_data': own_data_table, 'momentum': momentum_readme_table, 'serve_app': serve_app_table}
 
 if __name__ == '__main__':
     for k,f in TABLES.items(): print(f'{k}: {f.__doc__}\n\n{f()}\n')
