@@ -212,6 +212,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                        'finalbn_fastai.effect.scored_runs': ('api/effect.html#scored_runs', 'finalbn_fastai/effect.py'),
                                        'finalbn_fastai.effect.setting_label': ('api/effect.html#setting_label', 'finalbn_fastai/effect.py'),
                                        'finalbn_fastai.effect.setting_of': ('api/effect.html#setting_of', 'finalbn_fastai/effect.py'),
+                                       'finalbn_fastai.effect.stated_choices': ( 'api/effect.html#stated_choices',
+                                                                                 'finalbn_fastai/effect.py'),
                                        'finalbn_fastai.effect.verdict': ('api/effect.html#verdict', 'finalbn_fastai/effect.py'),
                                        'finalbn_fastai.effect.verdicts': ('api/effect.html#verdicts', 'finalbn_fastai/effect.py'),
                                        'finalbn_fastai.effect.what_trains': ('api/effect.html#what_trains', 'finalbn_fastai/effect.py')},

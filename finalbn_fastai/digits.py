@@ -178,5 +178,6 @@ def mnist_image_folder(cfg, data=None) -> Path:
     "The folders of MNIST images that an image config whose `groups` are digits ('8:3') splits: half as many again of each digit as its split draws (`mnist_folders`)"
     try: maj,mino = (parse_digits(g) for g in cfg.groups.split(':'))
     except (FinalBNError, ValueError): raise FinalBNError(f"groups must be MNIST digits, majority:minority (e.g. '8:3'), got {cfg.groups!r}") from None
+    if set(maj) & set(mino): raise FinalBNError(f"digit(s) {sorted(set(maj) & set(mino))} are both majority and minority in groups {cfg.groups!r}")
     need = [sum(c[i] for c in (cfg.train, cfg.valid, cfg.test)) for i in (0, 1)]
     return mnist_folders({**{d: math.ceil(1.5*need[0]) for d in maj}, **{d: math.ceil(1.5*need[1]) for d in mino}}, data)

@@ -125,7 +125,7 @@ def append_result(results, row:dict, probs:pd.DataFrame=None) -> None:
         try:
             raw = results.read_bytes()
             good,cols = _complete(_text(raw, results), results, kind)
-            if cols and any(c not in cols and row[c] != v for c,v in kind.late_fields().items()):
+            if cols and any(c not in cols and row[c] != v for c,v in late_columns(kind).items()):
                 with atomic_write(results) as f: f.write(_widened(good, kind))   # a field the file has no column for: widen it first, whole
                 continue
             good = good.encode()

@@ -104,7 +104,7 @@ def _only_grid(prev:pd.DataFrame, configs, results, grid:str):
     "Fail in one line if the results `prev` of the file `results` hold a run that is none of `configs` (whatever its seed): a file of another grid"
     ours = {c.replace(seed=0) for c in configs}
     stray = [r['key'] for r in prev.to_dict('records') if row_config(r).replace(seed=0) not in ours]
-    if stray: raise FinalBNError(f"{results} holds {len(stray)} run(s) that are not of the grid {grid!r} (run {stray[0]} first): it was written by another grid "
+    if stray: raise FinalBNError(f"{results} holds {len(stray)} run(s) that are not of the grid {grid!r} (the first: run {stray[0]}): it was written by another grid "
                                  "or with other levels; give this one a results file of its own")
 
 @contextmanager

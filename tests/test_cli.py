@@ -208,11 +208,15 @@ def test_mnist_defaults_to_the_stated_protocol(mnist, tmp_path, capsys):
     "Catches `finalbn mnist` drifting from the one protocol the chapter states (1,000 + 10), and --n-majority 0 not giving full MNIST"
     from finalbn_fastai.config import config_counts
     from finalbn_fastai.results import load_results, row_config
+    from finalbn_fastai.training import config_split
+    from finalbn_fastai.data import train_counts
     for extra,counts,what in [([], (1000, 10), '1000 per majority digit, ratio 0.01'), (['--n-majority', '0'], (5651, 57), 'all (full MNIST) per majority digit, ratio 0.01')]:
         res = tmp_path/f'm{len(extra)}.csv'
         assert main(['mnist', '4.8', '--seeds', '1', '--epochs', '1', '--workers', '1', '--results', res, *extra]) == 0
         assert f'Table 4.8 (mlp, {what}, 1 epochs): 9 run(s)' in capsys.readouterr().out
         rows = load_results(res)
+        cfg = row_config(rows.iloc[0])
+        assert tuple(train_counts(config_split(cfg), ['8', '3'])) == counts                     # the split the run trained on
         assert {tuple(n for n,_ in config_counts(row_config(r)).values()) for r in rows.to_dict('records')} == {counts}
 
 def test_mnist_map_small_and_its_refusals(mnist, tmp_path, capsys):
