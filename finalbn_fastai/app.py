@@ -12,11 +12,12 @@ import matplotlib.pyplot as plt
 from fastai.vision.all import Learner
 from .core import FinalBNError
 from .inference import load_model, _readable_images, _prediction_rows, CARD, CONFUSION, TEST_PREDS, MANIFEST
+from .decisions import UNSURE
 from .interpretation import gradcams, _batch
 
 # %% auto #0
-__all__ = ['blend_cam', 'predict_with_gradcam', 'prob_chart', 'model_name', 'example_images', 'card_parts', 'app_predict',
-           'import_gradio', 'NoOutsideRefs', 'build_app', 'check_port', 'serve_app']
+__all__ = ['blend_cam', 'predict_with_gradcam', 'prob_chart', 'model_name', 'example_images', 'card_parts', 'decision_words',
+           'app_predict', 'import_gradio', 'NoOutsideRefs', 'build_app', 'check_port', 'serve_app']
 
 # %% ../nbs/api/12b_app.ipynb #e14997cc
 def blend_cam(img:np.ndarray, cam:torch.Tensor, alpha:float=0.45) -> np.ndarray:
@@ -24,15 +25,15 @@ def blend_cam(img:np.ndarray, cam:torch.Tensor, alpha:float=0.45) -> np.ndarray:
     m = F.interpolate(cam[None,None].float(), size=img.shape[:2], mode='bilinear', align_corners=False)[0,0].numpy()
     return (((1-alpha)*img + alpha*plt.get_cmap('jet')(m)[..., :3]).clip(0, 1)*255).round().astype(np.uint8)
 
-def predict_with_gradcam(learn:Learner, paths, bs:int=16) -> tuple[pd.DataFrame, list[np.ndarray]]:
-    "`predict_images`'s rows for `paths` (path, pred, p_<class>) and each image's Grad-CAM overlay of its predicted class, from one forward pass"
+def predict_with_gradcam(learn:Learner, paths, bs:int=16, abstain:float=0.) -> tuple[pd.DataFrame, list[np.ndarray]]:
+    "`predict_images`'s rows for `paths` (path, pred by the model's rule, pred_argmax, calibrated p_<class>) and each image's Grad-CAM overlay of its arg-max class, from one forward pass"
     files,skipped = _readable_images(paths)
-    probs,overlays = [],[]
+    logits,overlays = [],[]
     for (xb,) in learn.dls.test_dl(files, bs=bs, num_workers=0):
-        cams,p = gradcams(learn, xb)
-        probs.append(p)
-        overlays += [blend_cam(img, cam[int(pi.argmax())]) for img,cam,pi in zip(_batch(learn, xb)[1], cams, p)]
-    return _prediction_rows(files, torch.cat(probs), learn.dls.vocab, skipped), overlays
+        cams,z = gradcams(learn, xb, logits=True)
+        logits.append(z)
+        overlays += [blend_cam(img, cam[int(zi.argmax())]) for img,cam,zi in zip(_batch(learn, xb)[1], cams, z)]
+    return _prediction_rows(files, torch.cat(logits), learn.dls.vocab, skipped, getattr(learn, 'rule', None), abstain=abstain), overlays
 
 # %% ../nbs/api/12b_app.ipynb #ba719a66
 def prob_chart(preds:pd.DataFrame, max_images:int=6):
@@ -42,13 +43,13 @@ def prob_chart(preds:pd.DataFrame, max_images:int=6):
     fig,axs = plt.subplots(len(rows), 1, figsize=(4.2, 0.45 + len(rows)*(0.3 + 0.3*len(classes))), squeeze=False)
     for ax,(_,r) in zip(axs[:,0], rows.iterrows()):
         p = r[[f'p_{c}' for c in classes]].to_numpy(float)
-        ax.barh(range(len(classes)), p, color=['tab:red' if c == r.pred else 'lightgray' for c in classes])
+        ax.barh(range(len(classes)), p, color=['tab:red' if c == (r.pred if r.pred in classes else r.pred_argmax) else 'lightgray' for c in classes])
         for i,v in enumerate(p): ax.text(min(v, 0.8) + 0.02, i, f'{v:.3f}', va='center', fontsize=8)
         ax.set_yticks(range(len(classes)), classes, fontsize=8); ax.invert_yaxis(); ax.set_xlim(0, 1)
         name = Path(r.path).name
         ax.set_title(name if len(name) <= 40 else '…' + name[-39:], fontsize=8, loc='left')
         ax.tick_params(axis='x', labelsize=7)
-    axs[-1,0].set_xlabel('softmax probability', fontsize=8)
+    axs[-1,0].set_xlabel('probability (calibrated)', fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -77,23 +78,30 @@ def card_parts(path) -> tuple[str, str]:
     return ''.join(p for p in parts if p not in rest).strip(), ''.join(rest).strip()
 
 # %% ../nbs/api/12b_app.ipynb #9cf76db6
+def decision_words(r) -> str:
+    "One image's decision in words: the decided class and its probability, and the most probable class where the rule or the reject option decided otherwise"
+    top = f"{r['pred_argmax']}, p = {r['p_' + r['pred_argmax']]:.3f}"
+    if r['pred'] == r['pred_argmax']: return f"{r['pred']} (p = {r['p_' + r['pred']]:.3f})"
+    if r['pred'] == UNSURE: return f"unsure (most probable: {top})"
+    return f"{r['pred']} by the model's threshold (p = {r['p_' + r['pred']]:.3f}; most probable: {top})"
+
 def _headline(name:str, preds:pd.DataFrame) -> str:
     top = preds.iloc[0]
-    said = (f"**{top.pred}** (p = {top[f'p_{top.pred}']:.3f})" if len(preds) == 1 else
+    said = (f"**{decision_words(top)}**" if len(preds) == 1 else
             f"{len(preds)} images: " + ', '.join(f"**{k}** {v}" for k,v in preds.pred.value_counts().items()))
     skipped = preds.attrs.get('skipped', [])
     return f"### {name}\n{said}" + (f"\n\nLeft out: {', '.join(Path(f).name + ' (' + why + ')' for f,why in skipped)}" if skipped else '')
 
-def app_predict(learners:list, names:list, files) -> list:
-    "The page's outputs for the image `files`: per model, the headline, the bar chart, the Grad-CAM overlays (image, caption) and the probabilities"
+def app_predict(learners:list, names:list, files, abstain:float=0.) -> list:
+    "The page's outputs for the image `files`: per model, the headline, the bar chart, the Grad-CAM overlays (image, caption) and the calibrated probabilities with each decision (`unsure` where the top one is below `abstain`)"
     files = [f if isinstance(f, (str, os.PathLike)) else f.name for f in (files or [])]   # Gradio gives paths (file objects in older versions)
     if not files: raise FinalBNError('drop one or more images first, or click an example')
     outs = []
     for name,learn in zip(names, learners):
-        preds,overlays = predict_with_gradcam(learn, files)
+        preds,overlays = predict_with_gradcam(learn, files, abstain=abstain)
         fig = prob_chart(preds)
         plt.close(fig)                                             # Gradio draws it from the figure; pyplot need not keep it
-        gallery = [(o, f"{Path(r['path']).name}: {r['pred']} {r['p_' + r['pred']]:.3f}") for o,r in zip(overlays, preds.to_dict('records'))]
+        gallery = [(o, f"{Path(r['path']).name}: {decision_words(r)}") for o,r in zip(overlays, preds.to_dict('records'))]
         table = preds.assign(image=preds.path.map(lambda p: Path(p).name)).drop(columns='path')
         outs += [_headline(name, preds), fig, gallery, table]
     return outs
@@ -133,18 +141,19 @@ def _no_samples(blocks):
     for b in blocks.blocks.values():
         if hasattr(b, 'example_payload'): b.example_payload = lambda: None
 
-def build_app(models:list, per_class:int=2):
-    "The Gradio `Blocks` of the page for the model folders `models`, each loaded (and refused in one line if it is not a model)"
+def build_app(models:list, per_class:int=2, abstain:float=0.):
+    "The Gradio `Blocks` of the page for the model folders `models`, each loaded (and refused in one line if it is not a model); `unsure` where a top probability is below `abstain`"
     learners = [load_model(m) for m in models]
     gr = import_gradio()
     names = [model_name(m, l.spec) for m,l in zip(models, learners)]
     examples = list(dict.fromkeys(e for m in models for e in example_images(m, per_class)))
     def predict(files):
-        try: return app_predict(learners, names, files)
+        try: return app_predict(learners, names, files, abstain)
         except FinalBNError as e: raise gr.Error(str(e)) from None
     with gr.Blocks(title='finalbn_fastai: ' + ' | '.join(names), analytics_enabled=False, delete_cache=(3600, 3600)) as app:   # uploads kept an hour
         gr.Markdown(f"# Try {'the models' if len(models) > 1 else 'the model'}\nDrop one or more images below (or click an example from the test split), then Predict: "
-                    f"each model's class probabilities and the Grad-CAM map of its predicted class, side by side.")
+                    f"each model's calibrated class probabilities, its decision by the rule it was saved with"
+                    + (f" ('unsure' where the top probability is below {abstain:g})" if abstain else '') + ", and the Grad-CAM map of its most probable class, side by side.")
         with gr.Row():
             images = gr.File(file_count='multiple', file_types=['image'], label='Images', scale=3)
             button = gr.Button('Predict', variant='primary', scale=1)
@@ -180,9 +189,9 @@ def check_port(host:str, port:int):
             s.bind((host, port))
     except OSError as e: raise FinalBNError(f"can't listen on {host}:{port} ({e.strerror or e}): pass another --port" + (' or --host' if host != '127.0.0.1' else '')) from None
 
-def serve_app(models:list, port:int=7860, host:str='127.0.0.1', per_class:int=2):
+def serve_app(models:list, port:int=7860, host:str='127.0.0.1', per_class:int=2, abstain:float=0.):
     "Serve the page of the model folders `models` at http://`host`:`port` until Ctrl-C"
-    app = build_app(models, per_class)
+    app = build_app(models, per_class, abstain)
     check_port(host, port)
     where = ('only this machine can reach it (--host 0.0.0.0 opens it to the network)' if host in ('127.0.0.1', 'localhost', '::1') else
              f'listening on {host}: other machines that reach this one can open it')

@@ -14,7 +14,7 @@ from fastcore.docments import docments
 from fastcore.script import anno_parser
 import finalbn_fastai
 from .core import FinalBNError, check_writable
-from .config import RunConfig, ImageConfig, MnistConfig, DigitsConfig, FolderConfig, KINDS, counts_pair
+from .config import RunConfig, ImageConfig, MnistConfig, DigitsConfig, FolderConfig, KINDS, counts_pair, OBJECTIVES
 
 # %% auto #0
 __all__ = ['GRIDS', 'MNIST_SWEEPS', 'TABLES', 'COMMANDS', 'command_parser', 'demo', 'split', 'train', 'predict', 'serve', 'run',
@@ -147,47 +147,79 @@ def _fit_out(out:Path, force:bool) -> Path:
         raise FinalBNError(f"{out} is a folder of other files; name a new or empty folder for the model")
     return check_writable(out, folder=True)
 
+def _tta_probs(learn, split, classes):
+    "The test split's outputs per image (item, target, pred, p_<class>: the raw softmax) with fastai's test-time augmentation through the whole model"
+    import pandas as pd
+    from finalbn_fastai.inference import image_logits
+    tst = split[split.split == 'test']
+    p = image_logits(learn, [Path(f) for f in tst.path], tta=True).softmax(1).numpy()
+    return pd.DataFrame({'item': tst.name.values, 'target': tst.label.astype(str).values, 'pred': [classes[i] for i in p.argmax(1)],
+                         **{f'p_{c}': p[:, i] for i,c in enumerate(classes)}})
+
 def train(data:str,                   # a folder with a folder of images per class (the classes are the folders' names), or a manifest CSV of finalbn split (its split used as it is)
           cfg:FolderConfig,           # the run
-          out:str='model',            # folder to keep the model in: model.safetensors, model.json, manifest.csv, MODEL_CARD.md, confusion_matrix.png, test_predictions.csv
+          out:str='model',            # folder to keep the model in: model.safetensors, model.json, manifest.csv, MODEL_CARD.md, confusion_matrix.png, calibration.png, operating_points.png, test_predictions.csv
           force:bool=False,           # replace the model already saved in --out
+          recall:Annotated[str, dict(action='append')]=None, # CLASS=P: decide CLASS where its calibrated probability reaches the threshold that keeps a recall P of it on the validation split, at the best precision (repeatable)
+          objective:Annotated[str, dict(choices=OBJECTIVES)]='argmax', # the rule for the minority classes without --recall: argmax, or thresholds on the validation split for the best f1 or balanced-accuracy, or a recall of 0.95
+          tta:bool=False,             # score the test split with test-time augmentation (fastai's Learner.tta, the whole model on augmented images)
          ):
-    "Train on your own images (a folder per class, any number of classes), test on a held-out split and keep the model"
+    "Train on your own images (a folder per class, any number of classes), calibrate and choose the decision rule on the validation split, test on a held-out split and keep the model"
     import json
     import matplotlib; matplotlib.use('Agg')
     import pandas as pd
     from finalbn_fastai.model import get_arch, remove_final_bn
     from finalbn_fastai.training import experiment, run as run_config
-    from finalbn_fastai.inference import save_model
+    from finalbn_fastai.inference import save_model, SPEC
+    from finalbn_fastai.evaluation import class_metrics
+    from finalbn_fastai.decisions import class_values
     out = _fit_out(Path(out), force)
     get_arch(cfg.arch)
     exp = experiment(cfg)
     data = exp.data(data)                                # the folder (or manifest), absolute, for the model card
     sp = exp.split(cfg, data)                            # a split that can't be drawn fails here, before any training
-    n = sp.groupby(['label','split']).size().unstack(fill_value=0).reindex(exp.classes(cfg, sp))[['train','valid','test']]
+    classes = exp.classes(cfg, sp)
+    targets = class_values(recall, classes, '--recall')  # and a target for a class the data lacks, or out of (0, 1]
+    n = sp.groupby(['label','split']).size().unstack(fill_value=0).reindex(classes)[['train','valid','test']]
     print(f"{len(n)} classes, {len(sp)} images (seed {cfg.seed}); {cfg.arch}{'' if cfg.pretrained else ' from scratch'}, "
           f"{'with' if cfg.final_bn else 'without'} the final BN{', removed for the test' if cfg.remove_final_bn else ''}, {cfg.epochs} epochs\n{n.to_string()}\n")
     r = run_config(cfg, data)
     learn = remove_final_bn(r.learn) if cfg.remove_final_bn else r.learn      # keep the model that was tested
-    save_model(learn, out, cfg=cfg, split=r.split, probs=r.probs, data=data)
-    m = pd.DataFrame(json.loads(r.row['metrics'])).T.assign(images=r.probs.target.astype(str).value_counts()).rename_axis('class')
-    conf = (pd.crosstab(r.probs.target.astype(str), r.probs.pred.astype(str)).reindex(index=list(m.index), columns=list(m.index), fill_value=0)
+    probs = _tta_probs(learn, r.split, classes) if tta else r.probs
+    save_model(learn, out, cfg=cfg, split=r.split, probs=probs, data=data, recall=targets, objective=objective)
+    d = json.loads((out/SPEC).read_text()).get('decision') or {}
+    for note in d.get('notes', []): print(f"finalbn: note: {note}", file=sys.stderr)
+    m = class_metrics([classes.index(str(t)) for t in probs.target], probs[[f'p_{c}' for c in classes]].to_numpy(), classes)
+    m = m.drop(columns='support').assign(images=m.support.astype(int))
+    conf = (pd.crosstab(probs.target.astype(str), probs.pred.astype(str)).reindex(index=classes, columns=classes, fill_value=0)
             .rename_axis(index='true', columns='predicted'))
     with pd.option_context('display.width', 200):
-        print(f"Test split ({len(r.probs)} held-out images): macro F1 {r.row['macro_f1']:.3f}, balanced accuracy {r.row['balanced_accuracy']:.3f}\n"
+        print(f"Test split ({len(probs)} held-out images{', test-time augmentation' if tta else ''}), by the arg-max: macro F1 {m.f1.mean():.3f}\n"
               f"{m.round(3).to_string()}\n\nConfusion matrix (rows: true class, columns: predicted):\n{conf.to_string()}\n")
+        if d:
+            q = d['test']
+            print(f"Calibration: temperature {d['temperature']:.3f} (fitted on the validation split); test ECE {q['ece_raw']:.3f} -> {q['ece']:.3f}, "
+                  f"Brier {q['brier_raw']:.3f} -> {q['brier']:.3f}")
+            if d['thresholds']:
+                rule = ', '.join(f"{c} where p >= {t:.3f}" for c,t in d['thresholds'].items())
+                print(f"Decision rule: {rule}; else the most probable. Test scores at it:\n{pd.DataFrame(q['scores']).T.drop(columns='support').round(3).to_string()}\n")
     print(f"Model written to {out}: {', '.join(sorted(f.name for f in out.iterdir() if not f.name.startswith('.')))}")
 
 def predict(model:str,                # folder of a model saved by finalbn train (or save_model)
             images:Annotated[str, dict(nargs='+')], # image files or folders (searched recursively)
-            out:str='predictions.csv',  # CSV of the predictions, a row per image: path, pred and p_<class> per class; '-' for stdout
+            out:str='predictions.csv',  # CSV of the predictions, a row per image: path, pred (the model's rule), pred_argmax and p_<class> per class; '-' for stdout
             bs:int=64,                # images per batch
-            no_final_bn:bool=False,   # predict with the model's final BN removed (Table 4.6)
-            gradcam:str=None,         # folder for a Grad-CAM overlay PNG per image, of its predicted class
+            no_final_bn:bool=False,   # predict with the model's final BN removed (Table 4.6): raw softmax and arg-max, the rule being the model's with it
+            no_calibration:bool=False, # the raw softmax in p_<class> (the decision still follows the model's rule, on calibrated probabilities)
+            threshold:Annotated[str, dict(action='append')]=None, # CLASS=P: decide CLASS where its calibrated probability reaches P, in place of the model's threshold (repeatable)
+            abstain:float=None,       # P in (0, 1): pred is 'unsure' where the top calibrated probability is below P
+            tta:bool=False,           # test-time augmentation: fastai's Learner.tta, averaged in logit space
+            gradcam:str=None,         # folder for a Grad-CAM overlay PNG per image, of its most probable class
             force:bool=False,         # overwrite --out if it exists
            ):
-    "Predict the class of image files with a saved model: a CSV row per image, unreadable files listed and skipped"
+    "Predict the class of image files with a saved model: calibrated probabilities and the model's decision rule, a CSV row per image, unreadable files listed and skipped"
     if bs < 1: raise FinalBNError(f"--bs must be at least 1, got {bs}")
+    if abstain is not None and not 0 < abstain < 1: raise FinalBNError(f"--abstain must be in (0, 1), got {abstain:g}")
     if out != '-':
         if Path(out).exists() and not force: raise FinalBNError(f"{out} exists; pass --force to overwrite it")
         check_writable(out)
@@ -196,19 +228,22 @@ def predict(model:str,                # folder of a model saved by finalbn train
     from finalbn_fastai.core import atomic_write
     from finalbn_fastai.model import remove_final_bn
     from finalbn_fastai.inference import load_model, predict_images
+    from finalbn_fastai.decisions import class_values
     learn = load_model(model, bs=bs)
-    used = remove_final_bn(learn) if no_final_bn else learn
-    preds = predict_images(used, list(images), bs=bs)
+    thresholds = class_values(threshold, learn.dls.vocab, '--threshold', closed=False) if threshold else None
+    if 'decision' not in learn.spec: print(f"finalbn: note: {model} was saved before models kept a calibration: its raw softmax and arg-max", file=sys.stderr)
+    preds = predict_images(learn, list(images), bs=bs, no_final_bn=no_final_bn, calibrated=not no_calibration, thresholds=thresholds, abstain=abstain or 0., tta=tta)
     skipped = preds.attrs['skipped']
     for f,why in skipped[:20]: print(f"finalbn: skipped {f}: {why}", file=sys.stderr)
     if len(skipped) > 20: print(f"finalbn: ... and {len(skipped)-20} more files skipped", file=sys.stderr)
     if gradcam:
         from finalbn_fastai.interpretation import gradcam_overlays
-        preds['gradcam'] = gradcam_overlays(used, preds.path, gradcam, bs=min(bs, 16)).gradcam.values
+        preds['gradcam'] = gradcam_overlays(remove_final_bn(learn) if no_final_bn else learn, preds.path, gradcam, bs=min(bs, 16)).gradcam.values
     if out == '-': preds.to_csv(sys.stdout, index=False)
     else:
         with atomic_write(out) as f: preds.to_csv(f, index=False)
-    counts = preds.pred.value_counts().reindex([str(c) for c in learn.dls.vocab], fill_value=0)
+    counts = preds.pred.value_counts().reindex([str(c) for c in learn.dls.vocab] + (['unsure'] if abstain else []), fill_value=0)
+    if abstain: print(f"finalbn: {preds.attrs['unsure']} image(s) unsure (top probability below {abstain:g})", file=sys.stderr)
     print(f"{len(preds)} image(s) predicted ({', '.join(f'{k}: {v}' for k,v in counts.items())}), {len(skipped)} skipped"
           + (f"; written to {out}" if out != '-' else '') + (f"; Grad-CAM maps in {gradcam}" if gradcam else ''),
           file=sys.stderr if out == '-' else sys.stdout)
@@ -217,12 +252,14 @@ def serve(models:Annotated[str, dict(nargs='+')], # folders of models saved by f
           port:int=7860,              # port to listen on
           host:str='127.0.0.1',       # address to listen on: 127.0.0.1 lets only this machine in; 0.0.0.0 every machine that reaches this one
           examples:int=2,             # examples ready to click: images of each class from each model's test split
+          abstain:float=None,         # P in (0, 1): 'unsure' where the top calibrated probability is below P
          ):
-    "Try models in the browser: drop images, see each model's class probabilities and Grad-CAM side by side, with its model card (needs finalbn_fastai[app])"
+    "Try models in the browser: drop images, see each model's calibrated probabilities, decision and Grad-CAM side by side, with its model card (needs finalbn_fastai[app])"
     if not 1 <= port <= 65535: raise FinalBNError(f"--port must be between 1 and 65535, got {port}")
+    if abstain is not None and not 0 < abstain < 1: raise FinalBNError(f"--abstain must be in (0, 1), got {abstain:g}")
     import matplotlib; matplotlib.use('Agg')
     from finalbn_fastai.app import serve_app
-    serve_app(list(models), port=port, host=host, per_class=examples)
+    serve_app(list(models), port=port, host=host, per_class=examples, abstain=abstain or 0.)
 
 def _report(res, results):
     "The finished runs' main columns, whatever their kind"

@@ -11,13 +11,13 @@ from typing import ClassVar
 from .core import FinalBNError
 
 # %% auto #0
-__all__ = ['REMEDIES', 'MNIST_MODELS', 'SCHEDULES', 'SCALINGS', 'LABELS', 'WD_ON', 'Config', 'MNIST_TRAIN_DIGITS', 'KINDS',
-           'SWITCHES', 'TABLE_4_7', 'TABLE_4_8', 'REMEDY_VARIANTS', 'POSTHOC', 'MOMENTA', 'MAP_GRIDS', 'SCALES',
-           'counts_pair', 'parse_digits', 'check_remedy', 'check_output', 'RunConfig', 'ImageConfig', 'MnistConfig',
-           'mnist_counts', 'config_counts', 'DigitsConfig', 'split_sizes', 'name_key', 'FolderConfig', 'switches',
-           'config_id', 'paper_grid', 'with_seeds', 'ratio_grid', 'batch_grid', 'table_4_7_grid', 'table_4_8_grid',
-           'demo_grid', 'remedy_grid', 'remedy_variant', 'momentum_grid', 'MapGrid', 'map_points', 'map_grid',
-           'mnist_body_grid', 'map_grid_named', 'map_point', 'Scale', 'study_scale', 'results_path']
+__all__ = ['REMEDIES', 'MNIST_MODELS', 'SCHEDULES', 'SCALINGS', 'OBJECTIVES', 'LABELS', 'WD_ON', 'Config', 'MNIST_TRAIN_DIGITS',
+           'KINDS', 'SWITCHES', 'TABLE_4_7', 'TABLE_4_8', 'REMEDY_VARIANTS', 'POSTHOC', 'MOMENTA', 'MAP_GRIDS',
+           'SCALES', 'counts_pair', 'parse_digits', 'check_remedy', 'check_output', 'RunConfig', 'ImageConfig',
+           'MnistConfig', 'mnist_counts', 'config_counts', 'DigitsConfig', 'split_sizes', 'name_key', 'FolderConfig',
+           'switches', 'config_id', 'paper_grid', 'with_seeds', 'ratio_grid', 'batch_grid', 'table_4_7_grid',
+           'table_4_8_grid', 'demo_grid', 'remedy_grid', 'remedy_variant', 'momentum_grid', 'MapGrid', 'map_points',
+           'map_grid', 'mnist_body_grid', 'map_grid_named', 'map_point', 'Scale', 'study_scale', 'results_path']
 
 # %% ../nbs/api/01_config.ipynb #c299c108
 def counts_pair(v, what:str='counts', names:str='healthy,unhealthy') -> tuple[int,int]:
@@ -50,6 +50,7 @@ def check_remedy(remedy:str, weighted:bool=False):
 MNIST_MODELS = ('cnn', 'mlp')
 SCHEDULES = ('one_cycle', 'constant')   # fastai's fit_one_cycle, or fit at the peak rate throughout
 SCALINGS = ('normalised', 'unit', 'raw')   # MNIST's pixels: normalised by its mean and std, divided by 255, or as they are (0-255)
+OBJECTIVES = ('argmax', 'f1', 'balanced-accuracy', 'recall')   # the rules a saved model can decide by (the decisions notebook)
 
 def check_output(activation:str, loss:str):
     "Fail in one line unless `activation` (softmax or sigmoid) and `loss` (cce or bce) make a loss"

@@ -6,6 +6,7 @@
 from __future__ import annotations
 from typing import NamedTuple
 import numpy as np, pandas as pd, torch
+import matplotlib.pyplot as plt
 from sklearn.metrics import precision_recall_fscore_support, brier_score_loss, f1_score, balanced_accuracy_score
 from fastcore.basics import noop
 from fastai.learner import Learner, Recorder
@@ -15,8 +16,8 @@ from .model import find_final_bn
 from .remedies import posthoc_adjust, tune_threshold, fit_temperature
 
 # %% auto #0
-__all__ = ['Evaluation', 'class_metrics', 'evaluate', 'EpochTestMetrics', 'calibration_bins', 'ece', 'brier', 'scores',
-           'posthoc_scores']
+__all__ = ['Evaluation', 'class_metrics', 'evaluate', 'EpochTestMetrics', 'calibration_bins', 'ece', 'brier',
+           'reliability_diagram', 'scores', 'posthoc_scores']
 
 # %% ../nbs/api/07_evaluation.ipynb #ffb2d4a9
 class Evaluation(NamedTuple):
@@ -24,9 +25,9 @@ class Evaluation(NamedTuple):
     metrics: pd.DataFrame
     probs: pd.DataFrame
 
-def class_metrics(targs, probs, classes) -> pd.DataFrame:
-    "Per-class precision, recall, F1 and support (scikit-learn) of the arg-max of `probs` against `targs`"
-    preds = np.asarray(probs).argmax(1)
+def class_metrics(targs, probs, classes, preds=None) -> pd.DataFrame:
+    "Per-class precision, recall, F1 and support (scikit-learn) of the predictions `preds` (class indices; default the arg-max of `probs`) against `targs`"
+    preds = np.asarray(probs).argmax(1) if preds is None else np.asarray(preds)
     p,r,f,s = precision_recall_fscore_support(np.asarray(targs), preds, labels=range(len(classes)), zero_division=0)
     return pd.DataFrame(dict(precision=p, recall=r, f1=f, support=s), index=pd.Index([str(c) for c in classes], name='class'))
 
@@ -96,6 +97,18 @@ def brier(probs:pd.DataFrame) -> float:
     classes,p,y = _probs_matrix(probs)
     if len(classes)==2: return float(brier_score_loss(y==1, p[:,1]))
     return float(((p - np.eye(len(classes))[y])**2).sum(1).mean())
+
+# %% ../nbs/api/07_evaluation.ipynb #48361036
+def reliability_diagram(probs:pd.DataFrame, n_bins:int=10, title:str='', ax=None):
+    "Bar chart of accuracy per confidence bin against the diagonal, with ECE and Brier score in the title"
+    if ax is None: _,ax = plt.subplots(figsize=(4,4))
+    b = calibration_bins(probs, n_bins)
+    ax.bar(b.lo, b.accuracy.fillna(0), width=1/n_bins, align='edge', edgecolor='k', alpha=0.7, label='accuracy')
+    ax.plot([0,1], [0,1], 'k--', lw=1, label='calibrated')
+    ax.set_xlabel('confidence'); ax.set_ylabel('accuracy'); ax.set_xlim(0,1); ax.set_ylim(0,1)
+    ax.set_title(f"{title}{': ' if title else ''}ECE {ece(probs, n_bins):.3f} ({n_bins} bins), Brier {brier(probs):.3f}", fontsize=9)
+    ax.legend(fontsize=8, loc='upper left')
+    return ax
 
 # %% ../nbs/api/07_evaluation.ipynb #aa1ca1ff
 def scores(p:torch.Tensor, y:torch.Tensor, pred=None, classes=('healthy','unhealthy')) -> dict:

@@ -13,21 +13,25 @@ from safetensors import SafetensorError
 from safetensors.torch import save, load_file
 from sklearn.metrics import ConfusionMatrixDisplay
 import fastai, timm
+from fastcore.basics import noop
 from fastai.data.all import DataBlock, CategoryBlock, IndexSplitter, get_files
-from fastai.vision.all import ImageBlock, Resize, Normalize, Learner
+from fastai.vision.all import ImageBlock, Resize, Normalize, Learner, IntToFloatTensor, aug_transforms
 import finalbn_fastai
 from .core import FinalBNError, atomic_write
 from .data import _check_image, manifest_hash, save_manifest
 from .model import FinalBN, finalbn_learner, find_final_bn, remove_final_bn, arch_name
-from .evaluation import class_metrics
+from .evaluation import class_metrics, ece, brier
+from .decisions import DecisionRule, fit_decision, calibrated_probs, decision_metrics, fig_calibration, fig_operating_points, UNSURE
 
 # %% auto #0
-__all__ = ['MODEL_FORMAT', 'WEIGHTS', 'SPEC', 'MANIFEST', 'CARD', 'CONFUSION', 'TEST_PREDS', 'model_spec', 'confusion_figure',
-           'model_card', 'save_model', 'inference_dls', 'load_model', 'image_files', 'predict_images']
+__all__ = ['MODEL_FORMAT', 'WEIGHTS', 'SPEC', 'MANIFEST', 'CARD', 'CONFUSION', 'TEST_PREDS', 'CALIBRATION', 'OPERATING',
+           'model_spec', 'confusion_figure', 'model_card', 'save_model', 'inference_dls', 'CalibratedLoss',
+           'model_rule', 'load_model', 'image_files', 'image_logits', 'predict_images']
 
 # %% ../nbs/api/09_inference.ipynb #51f11bea
 MODEL_FORMAT = 'finalbn-model-1'
 WEIGHTS,SPEC,MANIFEST,CARD,CONFUSION,TEST_PREDS = 'model.safetensors','model.json','manifest.csv','MODEL_CARD.md','confusion_matrix.png','test_predictions.csv'
+CALIBRATION,OPERATING = 'calibration.png','operating_points.png'
 
 def model_spec(learn:Learner, arch, size:int, cfg=None, split:pd.DataFrame=None) -> dict:
     "What rebuilds `learn`'s model: body, classes, size, normalisation, head settings, versions, the split's seed and fingerprint, the config"
@@ -54,8 +58,28 @@ def confusion_figure(probs:pd.DataFrame, classes):
     fig.tight_layout()
     return fig
 
-def model_card(spec:dict, split:pd.DataFrame=None, metrics:pd.DataFrame=None, data=None) -> str:
-    "A Markdown model card: data, counts per class, config, scores per class on the test split, how to predict"
+def _decision_card(spec:dict, quality:dict, metrics:pd.DataFrame) -> list[str]:
+    "The model card's lines on its probabilities (calibration on the test split) and its decisions (the rule, the scores at it)"
+    d = spec.get('decision')
+    if not d: return []
+    lines = ['## Probabilities', '', f"Calibrated by a temperature of {d['temperature']:.3f}, fitted on the validation split (`finalbn predict` and "
+             "`load_model` give the calibrated probabilities; `--no-calibration`, the raw softmax). The arg-max is the same either way."]
+    if quality:
+        lines += ['', '| test split | ECE (10 bins) | Brier |', '| --- | --- | --- |',
+                  f"| raw softmax | {quality['ece_raw']:.3f} | {quality['brier_raw']:.3f} |", f"| calibrated | {quality['ece']:.3f} | {quality['brier']:.3f} |",
+                  '', f"![Reliability diagrams]({CALIBRATION})"]
+    rule = ('the arg-max of the probabilities' if not d['thresholds'] else
+            '; '.join(f"{c}: predicted when its probability reaches {t:.3f}" + (f" (chosen on the validation split for a recall of {d['recall'][c]:g})" if c in d['recall'] else f" (objective {d['objective']})")
+                      for c,t in d['thresholds'].items()) + '; otherwise the most probable of the other classes')
+    lines += ['', '## Decisions', '', f"Rule: {rule}." + (' ' + ' '.join(d.get('notes', [])) if d.get('notes') else '')]
+    if metrics is not None:
+        lines += ['', 'Test scores at the rule:', '', '| class | precision | recall | F1 | images |', '| --- | --- | --- | --- | --- |']
+        lines += [f"| {c} | {r.precision:.3f} | {r.recall:.3f} | {r.f1:.3f} | {int(r.support)} |" for c,r in metrics.iterrows()]
+        lines += ['', f"![Precision and recall per class, the rule's point marked]({OPERATING})"]
+    return lines + ['']
+
+def model_card(spec:dict, split:pd.DataFrame=None, metrics:pd.DataFrame=None, data=None, quality:dict=None, decided:pd.DataFrame=None) -> str:
+    "A Markdown model card: data, counts per class, config, scores per class on the test split, calibration and the decision rule, how to predict"
     cfg,h = spec.get('config') or {},spec['head']
     lines = [f"# Model: {', '.join(spec['classes'])}", '',
              f"Body: {spec['arch']} ({'ImageNet-pretrained' if cfg.get('pretrained', True) else 'trained from scratch'}), with fastai's head and "
@@ -76,33 +100,56 @@ def model_card(spec:dict, split:pd.DataFrame=None, metrics:pd.DataFrame=None, da
         lines += [f"| {c} | {r.precision:.3f} | {r.recall:.3f} | {r.f1:.3f} | {int(r.support)} |" for c,r in metrics.iterrows()]
         lines += [f"| (mean) | {metrics.precision.mean():.3f} | {metrics.recall.mean():.3f} | {metrics.f1.mean():.3f} | {int(metrics.support.sum())} |", '',
                   f"![Confusion matrix]({CONFUSION})", '']
+    lines += _decision_card(spec, quality, decided)
     lines += ['## How to predict', '', '```sh', 'finalbn predict path/to/this/folder images_or_folders... --out predictions.csv', '```', '',
               '```python', 'from finalbn_fastai.inference import load_model, predict_images',
               "learn = load_model('path/to/this/folder')        # a fastai Learner: learn.predict(file), learn.dls.test_dl(files)",
               "predict_images(learn, ['image.jpg', 'folder/'])     # a row per image: path, pred, p_<class>", '```', '']
     return '\n'.join(lines)
 
-def save_model(learn:Learner, path, arch=None, size:int=None, cfg=None, split:pd.DataFrame=None, probs:pd.DataFrame=None, data=None) -> Path:
-    "Write `learn`'s model into the folder `path`: safetensors weights, the JSON that rebuilds it, the split, a model card, the confusion matrix and the test outputs"
+def _valid_logits(learn:Learner):
+    "The logits and targets of `learn`'s validation loader, or None if it has none"
+    if not len(learn.dls.valid.dataset): return None
+    with learn.no_bar(): z,y = learn.get_preds(dl=learn.dls.valid, act=noop)
+    return z.float().as_subclass(torch.Tensor),y.long().as_subclass(torch.Tensor)
+
+def save_model(learn:Learner, path, arch=None, size:int=None, cfg=None, split:pd.DataFrame=None, probs:pd.DataFrame=None, data=None,
+               recall:dict=None, objective:str='argmax', calibrate:bool=True) -> Path:
+    "Write `learn`'s model into the folder `path`: safetensors weights, the JSON that rebuilds it and its decision rule (fitted on its validation loader: a temperature, thresholds for the `recall` targets and the `objective`), the split, a model card, figures and the test outputs"
     arch,size = arch or getattr(cfg, 'arch', None),size or getattr(cfg, 'size', None)
     if arch is None or size is None: raise FinalBNError("save_model needs the body's name and the image size: pass cfg=, or arch= and size=")
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     spec = model_spec(learn, arch, size, cfg, split)
+    valid = _valid_logits(learn)
+    if valid is not None:
+        counts = split[split.split == 'train'].label.astype(str).value_counts().reindex(spec['classes'], fill_value=0).tolist() if split is not None else None
+        rule,notes = fit_decision(*valid, spec['classes'], recall, objective, counts, calibrate=calibrate)
+        spec['decision'] = {**rule.to_dict(), 'notes': notes}
     with atomic_write(path/WEIGHTS, 'wb') as f:
         f.write(save({k: v.detach().cpu().contiguous() for k,v in learn.model.state_dict().items()}, metadata={'format': MODEL_FORMAT}))
     with atomic_write(path/SPEC) as f: json.dump(spec, f, indent=1)
-    metrics = None
+    metrics,quality,decided = None,None,None
     if split is not None: save_manifest(split, path/MANIFEST)
     if probs is not None:
         metrics = class_metrics([spec['classes'].index(str(t)) for t in probs.target], probs[[f'p_{c}' for c in spec['classes']]].to_numpy(), spec['classes'])
-        fig = confusion_figure(probs, spec['classes'])
-        with atomic_write(path/CONFUSION, 'wb') as f: fig.savefig(f, format='png', dpi=110)
-        plt.close(fig)
+        figs = {CONFUSION: confusion_figure(probs, spec['classes'])}
+        if 'decision' in spec:
+            rule = DecisionRule(**{k: v for k,v in spec['decision'].items() if k != 'notes'})
+            cols = [f'p_{c}' for c in spec['classes']]
+            cal = probs.assign(**dict(zip(cols, rule.probs(torch.from_numpy(np.log(np.clip(probs[cols].to_numpy(np.float64), 1e-300, None)))).numpy().T)))   # softmax(log p / T) = softmax(z / T)
+            quality = dict(ece_raw=ece(probs), brier_raw=brier(probs), ece=ece(cal), brier=brier(cal))
+            decided = decision_metrics(cal, spec['classes'], rule)
+            spec['decision']['test'] = {**quality, 'scores': decided.round(6).to_dict('index')}
+            figs.update({CALIBRATION: fig_calibration(probs, cal, rule.temperature), OPERATING: fig_operating_points(cal, spec['classes'], rule)})
+            with atomic_write(path/SPEC) as f: json.dump(spec, f, indent=1)
+        for fn,fig in figs.items():
+            with atomic_write(path/fn, 'wb') as f: fig.savefig(f, format='png', dpi=110)
+            plt.close(fig)
         named = split is not None and {'name', 'path'} <= set(split) and probs['item'].isin(split['name']).all()
         tp = probs.assign(path=probs['item'].map(split.set_index('name')['path'])) if named else probs
         with atomic_write(path/TEST_PREDS) as f: tp.to_csv(f, index=False)
-    with atomic_write(path/CARD) as f: f.write(model_card(spec, split, metrics, data))
+    with atomic_write(path/CARD) as f: f.write(model_card(spec, split, metrics, data, quality, decided))
     return path
 
 # %% ../nbs/api/09_inference.ipynb #527c4a0f
@@ -116,8 +163,20 @@ def inference_dls(classes, size:int, stats, bs:int=64):
                    splitter=IndexSplitter([1]), item_tfms=Resize(size), batch_tfms=Normalize.from_stats(*stats))
     return db.dataloaders(dummy, bs=bs, num_workers=0)
 
-def load_model(path, bs:int=64) -> Learner:
-    "The `Learner` of the model saved in the folder `path`, ready for `predict`, `get_preds` and `dls.test_dl`"
+class CalibratedLoss:
+    "`loss` (training is done: only its outputs matter here) whose activation is the softmax of the logits divided by `temperature`: fastai's `predict` and `get_preds` then give calibrated probabilities"
+    def __init__(self, loss, temperature:float=1.): self.loss,self.temperature = loss,temperature
+    def __call__(self, *args, **kwargs): return self.loss(*args, **kwargs)
+    def activation(self, x): return calibrated_probs(x, self.temperature)
+    def decodes(self, x): return x.argmax(-1)
+
+def model_rule(spec:dict) -> DecisionRule|None:
+    "The `DecisionRule` a saved model's spec keeps, or None for a model saved before models kept one"
+    d = spec.get('decision')
+    return DecisionRule(**{k: d[k] for k in ('temperature', 'thresholds', 'objective', 'recall')}) if d else None
+
+def load_model(path, bs:int=64, calibrated:bool=True) -> Learner:
+    "The `Learner` of the model saved in the folder `path`, ready for `predict`, `get_preds` and `dls.test_dl`: calibrated probabilities, unless not `calibrated` (or saved without a rule); its rule in `.rule`"
     path = Path(path)
     if not (path/SPEC).is_file(): raise FinalBNError(f"{path} is not a saved model (it has no {SPEC}): save one with save_model, or finalbn train")
     try: spec = json.loads((path/SPEC).read_text())
@@ -135,7 +194,8 @@ def load_model(path, bs:int=64) -> Learner:
     try: learn.model.load_state_dict(weights, strict=True)
     except RuntimeError as e: raise FinalBNError(f"the weights in {path} do not fit a {spec['arch']} with this head ({str(e).splitlines()[0][:100]})") from None
     learn.model.eval()
-    learn.spec = spec
+    learn.spec,learn.rule = spec,model_rule(spec) or DecisionRule()
+    if calibrated and learn.rule.temperature != 1: learn.loss_func = CalibratedLoss(learn.loss_func, learn.rule.temperature)
     return learn
 
 # %% ../nbs/api/09_inference.ipynb #49422ff7
@@ -159,17 +219,40 @@ def _readable_images(paths) -> tuple[list[Path], list[tuple[str, str]]]:
                                      + (f" ({len(skipped)} file(s) left out, e.g. {skipped[0][0]}: {skipped[0][1]})" if skipped else ''))
     return files,skipped
 
-def _prediction_rows(files, probs:torch.Tensor, classes, skipped) -> pd.DataFrame:
-    "A row per image of `files` from its softmax outputs `probs`: `path`, `pred`, `p_<class>`; the files left out in `.attrs['skipped']`"
-    classes = [str(c) for c in classes]
-    out = pd.DataFrame({'path': [str(f) for f in files], 'pred': np.array(classes)[probs.argmax(1).numpy()],
-                        **{f'p_{c}': probs[:, i].numpy() for i,c in enumerate(classes)}})
-    out.attrs['skipped'] = skipped
+def _prediction_rows(files, logits:torch.Tensor, classes, skipped, rule:DecisionRule=None, calibrated:bool=True, abstain:float=0.) -> pd.DataFrame:
+    "A row per image of `files` from its `logits`: `path`, `pred` (`rule`'s decision on the calibrated probabilities, `UNSURE` below `abstain`), `pred_argmax` and `p_<class>` (calibrated, or the raw softmax); the files left out in `.attrs['skipped']`, the unsure count in `.attrs['unsure']`"
+    classes,rule = [str(c) for c in classes],rule or DecisionRule()
+    cal = rule.probs(logits).numpy()
+    shown = cal if calibrated else calibrated_probs(logits).numpy()
+    pred = rule.decide(cal, classes, abstain)
+    out = pd.DataFrame({'path': [str(f) for f in files], 'pred': pred, 'pred_argmax': np.array(classes)[cal.argmax(1)],
+                        **{f'p_{c}': shown[:, i] for i,c in enumerate(classes)}})
+    out.attrs.update(skipped=skipped, unsure=int((pred == UNSURE).sum()))
     return out
 
-def predict_images(learn:Learner, paths, bs:int=64, no_final_bn:bool=False) -> pd.DataFrame:
-    "A row per readable image of `paths`: `path`, `pred` and `p_<class>` per class; the files left out are in `.attrs['skipped']`"
-    files,skipped = _readable_images(paths)
+def _tta_batch_tfms(learn:Learner) -> list:
+    "The test loader's batch transforms with fastai's `aug_transforms` before the normalisation: what test-time augmentation draws from"
+    norm = [t for t in learn.dls.after_batch.fs if isinstance(t, Normalize)]
+    return [IntToFloatTensor(), *aug_transforms(), *norm]
+
+def image_logits(learn:Learner, files, bs:int=64, tta:bool=False, n:int=4, no_final_bn:bool=False) -> torch.Tensor:
+    "The logits of `learn`'s model for the image `files` (the final BN removed if `no_final_bn`); with `tta`, fastai's test-time augmentation (`Learner.tta`: `n` augmented passes averaged, then weighed with the plain one) in logit space"
     model_learn = remove_final_bn(learn) if no_final_bn else learn
-    probs,_ = model_learn.get_preds(dl=learn.dls.test_dl(files, bs=bs))
-    return _prediction_rows(files, probs, learn.dls.vocab, skipped)
+    dl = learn.dls.test_dl(files, bs=bs)
+    loss = model_learn.loss_func
+    model_learn.loss_func = CalibratedLoss(getattr(loss, 'loss', loss))       # the raw logits out (an activation of identity), whatever the learner's
+    model_learn.loss_func.activation = noop
+    try:
+        with model_learn.no_bar():
+            z = model_learn.tta(dl=dl, n=n, item_tfms=list(dl.after_item.fs), batch_tfms=_tta_batch_tfms(learn))[0] if tta else model_learn.get_preds(dl=dl)[0]
+    finally: model_learn.loss_func = loss
+    return z.float().as_subclass(torch.Tensor)
+
+def predict_images(learn:Learner, paths, bs:int=64, no_final_bn:bool=False, calibrated:bool=True, thresholds:dict=None, abstain:float=0.,
+                   tta:bool=False) -> pd.DataFrame:
+    "A row per readable image of `paths`: `path`, `pred` (the model's rule, or `thresholds`; `UNSURE` below `abstain`), `pred_argmax` and `p_<class>` (calibrated, or the raw softmax); the files left out in `.attrs['skipped']`"
+    files,skipped = _readable_images(paths)
+    rule = getattr(learn, 'rule', None) or DecisionRule()
+    if thresholds is not None: rule = DecisionRule(rule.temperature, {**rule.thresholds, **thresholds}, rule.objective, rule.recall)
+    if no_final_bn: rule = DecisionRule()                                    # the rule was chosen for the model with its final BN
+    return _prediction_rows(files, image_logits(learn, files, bs, tta, no_final_bn=no_final_bn), learn.dls.vocab, skipped, rule, calibrated, abstain)

@@ -15,25 +15,13 @@ from fastai.torch_core import no_random
 from fastprogress.fastprogress import progress_bar
 from .core import atomic_write
 from .config import ImageConfig
-from .evaluation import calibration_bins, ece, brier, _probs_matrix
+from .evaluation import calibration_bins, ece, brier, _probs_matrix, reliability_diagram
 from .training import run, config_split
 from .tables import paper_table
 
 # %% auto #0
-__all__ = ['reliability_diagram', 'softmax_table', 'softmax_plot', 'confidence_hist', 'gradcams', 'gradcam', 'show_gradcam',
-           'gradcam_figure', 'gradcam_overlays', 'GradCAMRecorder', 'inside_pair', 'inside_figures', 'save_inside']
-
-# %% ../nbs/api/12_interpretation.ipynb #cd214d2d
-def reliability_diagram(probs:pd.DataFrame, n_bins:int=10, title:str='', ax=None):
-    "Bar chart of accuracy per confidence bin against the diagonal, with ECE and Brier score in the title"
-    if ax is None: _,ax = plt.subplots(figsize=(4,4))
-    b = calibration_bins(probs, n_bins)
-    ax.bar(b.lo, b.accuracy.fillna(0), width=1/n_bins, align='edge', edgecolor='k', alpha=0.7, label='accuracy')
-    ax.plot([0,1], [0,1], 'k--', lw=1, label='calibrated')
-    ax.set_xlabel('confidence'); ax.set_ylabel('accuracy'); ax.set_xlim(0,1); ax.set_ylim(0,1)
-    ax.set_title(f"{title}{': ' if title else ''}ECE {ece(probs, n_bins):.3f} ({n_bins} bins), Brier {brier(probs):.3f}", fontsize=9)
-    ax.legend(fontsize=8, loc='upper left')
-    return ax
+__all__ = ['softmax_table', 'softmax_plot', 'confidence_hist', 'gradcams', 'gradcam', 'show_gradcam', 'gradcam_figure',
+           'gradcam_overlays', 'GradCAMRecorder', 'inside_pair', 'inside_figures', 'save_inside']
 
 # %% ../nbs/api/12_interpretation.ipynb #ae7f6fbf
 def softmax_table(without:pd.DataFrame, with_bn:pd.DataFrame, k:int=5, cls:str='unhealthy') -> pd.DataFrame:
@@ -75,8 +63,8 @@ def _body_last(learn:Learner) -> nn.Module:
     if hasattr(body, 'model') and hasattr(body.model, 'blocks'): return body.model.blocks[-1]   # fastai's TimmBody
     return body[-1]
 
-def gradcams(learn:Learner, x:torch.Tensor, classes=None, layer:nn.Module=None):
-    "Grad-CAM maps (images × classes × h × w, each scaled to max 1) of `classes` (default: all) and the softmax outputs, for the batch `x`"
+def gradcams(learn:Learner, x:torch.Tensor, classes=None, layer:nn.Module=None, logits:bool=False):
+    "Grad-CAM maps (images × classes × h × w, each scaled to max 1) of `classes` (default: all) and the softmax outputs (or, with `logits`, the logits), for the batch `x`"
     layer = layer or _body_last(learn)
     model = learn.model
     modes = [m.training for m in model.modules()]
@@ -94,7 +82,7 @@ def gradcams(learn:Learner, x:torch.Tensor, classes=None, layer:nn.Module=None):
         for m,t in zip(model.modules(), modes): m.training = t
     cams = torch.stack([F.relu((g.mean((2,3), keepdim=True)*act).sum(1)) for g in grads], 1).detach()
     top = cams.amax((2,3), keepdim=True)
-    return torch.where(top > 0, cams/top.clamp_min(1e-12), cams).cpu(), out.softmax(1).detach().cpu()
+    return torch.where(top > 0, cams/top.clamp_min(1e-12), cams).cpu(), (out if logits else out.softmax(1)).detach().cpu()
 
 def gradcam(learn:Learner, x:torch.Tensor, target_class:int, layer:nn.Module=None) -> torch.Tensor:
     "Grad-CAM map of `target_class` (max 1) for one image `x` (c × h × w: a map h × w) or a batch (n × c × h × w: n maps)"

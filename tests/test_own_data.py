@@ -21,9 +21,9 @@ def model(parts, tmp_path_factory):
 def test_train_keeps_the_model(model):
     r,out = model
     assert r.returncode == 0, r.stderr[-2000:]
-    assert '\r' not in r.stdout and r.stderr == ''                       # results only on stdout; no bars off a terminal
-    assert sorted(f.name for f in out.iterdir()) == ['MODEL_CARD.md', 'confusion_matrix.png', 'manifest.csv', 'model.json',
-                                                      'model.safetensors', 'test_predictions.csv']
+    assert '\r' not in r.stdout and r.stderr == ''                       # results only on stdout; no bars off a terminal (dent has enough validation images: no note)
+    assert sorted(f.name for f in out.iterdir()) == ['MODEL_CARD.md', 'calibration.png', 'confusion_matrix.png', 'manifest.csv', 'model.json',
+                                                      'model.safetensors', 'operating_points.png', 'test_predictions.csv']
     m = load_manifest(out/'manifest.csv')
     assert m.groupby('label').size().to_dict() == {'dent': 6, 'ok': 300, 'scratch': 12}
     assert (m.groupby(['label', 'split']).size() >= 1).all() and m.md5.is_unique   # each class in each split, disjoint by content
@@ -32,17 +32,24 @@ def test_train_keeps_the_model(model):
     for c in ('dent', 'ok', 'scratch'): assert f"| {c} |" in (out/'MODEL_CARD.md').read_text()
 
 def test_predict_equals_evaluate(model, tmp_path):
-    "Predicting the held-out test images gives what `evaluate` gave on them at the end of training"
+    "Predicting the held-out test images gives what `evaluate` gave on them at the end of training: raw with --no-calibration, calibrated by the model's temperature by default"
     _,out = model
     tp = pd.read_csv(out/'test_predictions.csv')
-    r = finalbn('predict', out, *tp.path, '--out', tmp_path/'p.csv')
+    cols = ['p_dent', 'p_ok', 'p_scratch']
+    r = finalbn('predict', out, *tp.path, '--out', tmp_path/'raw.csv', '--no-calibration')
     assert r.returncode == 0, r.stderr[-2000:]
+    raw = pd.read_csv(tmp_path/'raw.csv')
+    assert list(raw.columns) == ['path', 'pred', 'pred_argmax'] + cols                 # a probability per class, named as the folders
+    assert raw.path.tolist() == tp.path.tolist()
+    np.testing.assert_allclose(raw[cols], tp[cols], atol=1e-4)
+    assert raw.pred_argmax.tolist() == tp.pred.tolist()
+    r = finalbn('predict', out, *tp.path, '--out', tmp_path/'p.csv')
     p = pd.read_csv(tmp_path/'p.csv')
-    assert list(p.columns) == ['path', 'pred', 'p_dent', 'p_ok', 'p_scratch']        # a probability per class, named as the folders
-    assert p.path.tolist() == tp.path.tolist()
-    np.testing.assert_allclose(p[['p_dent', 'p_ok', 'p_scratch']].sum(axis=1), 1, atol=1e-5)
-    assert p.pred.tolist() == tp.pred.tolist()
-    np.testing.assert_allclose(p[['p_dent', 'p_ok', 'p_scratch']], tp[['p_dent', 'p_ok', 'p_scratch']], atol=1e-4)
+    t = json.loads((out/'model.json').read_text())['decision']['temperature']
+    cal = np.exp(np.log(tp[cols].to_numpy())/t); cal /= cal.sum(1, keepdims=True)
+    np.testing.assert_allclose(p[cols], cal, atol=1e-4)                                  # softmax(log p / T) = softmax(z / T)
+    np.testing.assert_allclose(p[cols].sum(axis=1), 1, atol=1e-5)
+    assert p.pred_argmax.tolist() == tp.pred.tolist() == p.pred.tolist()                # the temperature moves no arg-max; no threshold: the arg-max
 
 def test_predict_folders_skips_unreadable(model, parts, tmp_path):
     _,out = model
@@ -163,3 +170,75 @@ def test_ctrl_c_in_a_sweep(tmp_path):
     from finalbn_fastai.results import load_results
     kept = len(load_results(out/'demo.csv'))
     assert 1 <= kept < 40
+
+
+@pytest.fixture(scope='module')
+def wide(tmp_path_factory):
+    "A folder with enough images of a rare class for a recall target: 400 good parts, 200 scratched, 40 dented"
+    return make_fake_classes(tmp_path_factory.mktemp('wide')/'parts', {'ok': 400, 'scratch': 200, 'dent': 40})
+
+def test_recall_target_holds_on_the_test_split(wide, tmp_path):
+    "Catches a --recall rule that does not carry from the validation split to the held-out test split, and a model that does not keep it"
+    out = tmp_path/'m'
+    rt = finalbn('train', wide, '--out', out, '--size', '32', '--epochs', '2', '--bs', '32', '--valid', '0.25', '--test', '0.25', '--recall', 'scratch=0.9')
+    assert rt.returncode == 0, rt.stderr[-2000:]
+    assert 'Decision rule: scratch where p >= ' in rt.stdout and 'chosen on the validation split for a recall of 0.9' in (out/'MODEL_CARD.md').read_text()
+    d = json.loads((out/'model.json').read_text())['decision']
+    assert list(d['thresholds']) == ['scratch'] and d['recall'] == {'scratch': 0.9} and d['temperature'] > 0
+    m = load_manifest(out/'manifest.csv')
+    nv,nt = ((m.split == 'valid') & (m.label == 'scratch')).sum(),((m.split == 'test') & (m.label == 'scratch')).sum()
+    tst = m[(m.split == 'test')]
+    r = finalbn('predict', out, *tst.path, '--out', tmp_path/'p.csv')
+    p = pd.read_csv(tmp_path/'p.csv').assign(label=tst.label.values)
+    recall = (p[p.label == 'scratch'].pred == 'scratch').mean()
+    # the bound: the target less three standard errors of the difference of two binomial proportions at the target, for the validation and test counts
+    slack = 3*np.sqrt(0.9*0.1*(1/nv + 1/nt))
+    assert recall >= 0.9 - slack, (recall, 0.9 - slack)
+    assert (p.pred == np.where(p.p_scratch >= d['thresholds']['scratch'], 'scratch', p[['p_dent', 'p_ok']].idxmax(axis=1).str[2:])).all()
+
+def test_predict_images_equals_finalbn_predict(model, parts, tmp_path):
+    "Catches the Python API and the command line disagreeing: predict_images in this process against finalbn predict in its own, to 1e-6"
+    from finalbn_fastai.inference import load_model, predict_images
+    _,out = model
+    files = sorted((parts/'dent').iterdir())
+    r = finalbn('predict', out, *files, '--out', tmp_path/'p.csv', '--abstain', '0.6')
+    assert r.returncode == 0, r.stderr[-2000:]
+    cli = pd.read_csv(tmp_path/'p.csv')
+    py = predict_images(load_model(out), files, abstain=0.6)
+    cols = ['p_dent', 'p_ok', 'p_scratch']
+    np.testing.assert_allclose(cli[cols], py[cols], atol=1e-6)
+    assert cli.pred.tolist() == py.pred.tolist() and cli.pred_argmax.tolist() == py.pred_argmax.tolist()
+    unsure = (py[cols].max(axis=1) < 0.6).sum()
+    assert f"finalbn: {unsure} image(s) unsure (top probability below 0.6)" in r.stderr and (cli.pred == 'unsure').sum() == unsure
+
+@pytest.mark.parametrize('args,msg', [
+    (['--recall', 'sick=0.9'], "--recall names class 'sick', which the model does not have; its classes: dent, ok, scratch"),
+    (['--recall', 'dent=1.5'], '--recall dent=1.5: it must be in (0, 1]'),
+    (['--recall', 'dent=0'], '--recall dent=0: it must be in (0, 1]')])
+def test_train_refuses_a_bad_recall_before_training(parts, tmp_path, capsys, args, msg):
+    assert main(['train', parts, '--out', tmp_path/'m', '--size', '32', *args]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"finalbn: error: {msg}" and not (tmp_path/'m'/'model.json').exists()
+
+def test_predict_refuses_bad_abstain_and_threshold(model, parts, tmp_path, capsys):
+    _,out = model
+    for args,msg in ((['--abstain', '1'], '--abstain must be in (0, 1), got 1'), (['--abstain', '0'], '--abstain must be in (0, 1), got 0'),
+                     (['--threshold', 'sick=0.3'], "--threshold names class 'sick'"), (['--threshold', 'dent=1'], '--threshold dent=1: it must be in (0, 1)')):
+        assert main(['predict', out, parts/'dent', '--out', tmp_path/'p.csv', *args]) == 2
+        err = capsys.readouterr().err
+        assert msg in err and err.count('\n') == 1, (args, err)
+    assert not (tmp_path/'p.csv').exists()
+
+def test_model_saved_before_calibration_still_predicts(model, parts, tmp_path):
+    "Catches a model.json without a decision rule (an older model) refused or silently calibrated: it predicts its raw softmax, said once on stderr"
+    import shutil
+    _,out = model
+    old = tmp_path/'old'; shutil.copytree(out, old)
+    spec = json.loads((old/'model.json').read_text()); del spec['decision']; (old/'model.json').write_text(json.dumps(spec))
+    r = finalbn('predict', old, parts/'dent', '--out', '-')
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stderr.count('saved before models kept a calibration') == 1
+    raw = finalbn('predict', out, parts/'dent', '--out', '-', '--no-calibration')
+    a,b = pd.read_csv(io.StringIO(r.stdout)),pd.read_csv(io.StringIO(raw.stdout))
+    np.testing.assert_allclose(a[['p_dent', 'p_ok', 'p_scratch']], b[['p_dent', 'p_ok', 'p_scratch']], atol=1e-6)
+    assert (a.pred == a.pred_argmax).all()

@@ -1,4 +1,5 @@
 "The README's one-line use of `bn_head` with fastai's own `vision_learner` works as written."
+import json
 from torch import nn
 from fastai.vision.all import vision_learner, resnet34, F1Score
 from finalbn_fastai import bn_head, FinalBN, plantvillage_items, skewed_split, plant_dls
@@ -58,4 +59,6 @@ def test_readme_own_images_pipeline(tmp_path, monkeypatch):
     saved,_ = learn.get_preds(dl=learn.dls.test_dl(files))
     again = ns['predict_images'](ns['load_model']('model'), [str(new)])               # the README's last line, on the same files
     assert again.path.tolist() == [str(f) for f in files]
-    np.testing.assert_allclose(again[['p_dent', 'p_ok', 'p_scratch']].to_numpy(), saved.numpy(), atol=1e-5)
+    t = json.loads((tmp_path/'model'/'model.json').read_text())['decision']['temperature']
+    np.testing.assert_allclose(again[['p_dent', 'p_ok', 'p_scratch']].to_numpy(), (saved.log()/t).softmax(1).numpy(), atol=1e-5)   # calibrated
+    assert again.pred_argmax.tolist() == [learn.dls.vocab[i] for i in saved.argmax(1)]
