@@ -201,7 +201,8 @@ def train(data:str,                   # a folder with a folder of images per cla
             print(f"Calibration: temperature {d['temperature']:.3f} (fitted on the validation split); test ECE {q['ece_raw']:.3f} -> {q['ece']:.3f}, "
                   f"Brier {q['brier_raw']:.3f} -> {q['brier']:.3f}")
             if d['thresholds']:
-                rule = ', '.join(f"{c} where p >= {t:.3f}" for c,t in d['thresholds'].items())
+                from finalbn_fastai.decisions import threshold_words
+                rule = ', '.join(f"{c} where {threshold_words(t)}" for c,t in d['thresholds'].items())
                 print(f"Decision rule: {rule}; else the most probable. Test scores at it:\n{pd.DataFrame(q['scores']).T.drop(columns='support').round(3).to_string()}\n")
     print(f"Model written to {out}: {', '.join(sorted(f.name for f in out.iterdir() if not f.name.startswith('.')))}")
 

@@ -11,12 +11,12 @@ from sklearn.metrics import precision_recall_curve, roc_curve
 from .core import FinalBNError
 from .config import OBJECTIVES
 from .remedies import fit_temperature
-from .evaluation import class_metrics, reliability_diagram
+from .evaluation import class_metrics, reliability_diagram, ece, brier
 
 # %% auto #0
 __all__ = ['OBJECTIVE_RECALL', 'UNSURE', 'MIN_IMAGES', 'class_values', 'recall_threshold', 'objective_threshold',
-           'calibrated_probs', 'decide', 'DecisionRule', 'fit_decision', 'decision_metrics', 'fig_calibration',
-           'fig_operating_points']
+           'calibrated_probs', 'class_log_odds', 'log_odds', 'odds_prob', 'decide', 'DecisionRule', 'fit_decision',
+           'decision_metrics', 'fig_calibration', 'threshold_words', 'fig_operating_points', 'rule_scores']
 
 # %% ../nbs/api/08c_decisions.ipynb #b8f3d85b
 def class_values(specs, classes, what:str='--recall', closed:bool=True) -> dict:
@@ -65,28 +65,39 @@ def calibrated_probs(logits:torch.Tensor, temperature:float=1.) -> torch.Tensor:
     "The softmax of `logits` divided by `temperature` (1: the raw softmax)"
     return (torch.as_tensor(logits).float()/temperature).softmax(-1)
 
-def decide(probs, classes, thresholds:dict=None, abstain:float=0.) -> np.ndarray:
-    "The decision per row of `probs`: a class of `thresholds` whose probability reaches its threshold (the furthest above it), else the arg-max of the others; `UNSURE` where the top probability is below `abstain`"
-    p,classes = np.asarray(probs, float),[str(c) for c in classes]
-    pred = p.argmax(1)
+def class_log_odds(logits:torch.Tensor, temperature:float=1.) -> torch.Tensor:
+    "Each class's log-odds against all the others under the calibrated probabilities, from the logits (in double precision: no rounding of p to 1)"
+    z = torch.as_tensor(logits).double()/temperature
+    n = z.shape[1]
+    return torch.stack([z[:, c] - torch.logsumexp(z[:, [j for j in range(n) if j != c]], 1) for c in range(n)], 1)
+
+def log_odds(p:float) -> float: return float(np.log(p) - np.log1p(-p))                  # a probability's log-odds
+def odds_prob(s:float) -> float: return float(1/(1 + np.exp(-s)))                       # and back
+
+def decide(scores, classes, thresholds:dict=None, top=None, abstain:float=0.) -> np.ndarray:
+    "The decision per row of `scores` (each class's log-odds): a class of `thresholds` whose score reaches its threshold (the furthest above it), else the arg-max of the others; `UNSURE` where the `top` probability is below `abstain`"
+    s,classes = np.asarray(scores, float),[str(c) for c in classes]
+    pred = s.argmax(1)                                                        # log-odds rise with the probability: the same arg-max
     if thresholds:
         t = np.array([thresholds.get(c, np.nan) for c in classes])
         has = ~np.isnan(t)
-        if (~has).any(): pred = np.where(has, -np.inf, p).argmax(1)           # the classes without a threshold compete by probability
-        over = np.where(has & (p >= np.where(has, t, np.inf)), p/np.where(has, t, 1), -np.inf)
+        if (~has).any(): pred = np.where(has, -np.inf, s).argmax(1)           # the classes without a threshold compete by probability
+        over = np.where(has & (s >= np.where(has, t, np.inf)), s - np.where(has, t, 0), -np.inf)
         pred = np.where(np.isfinite(over.max(1)), over.argmax(1), pred)
     out = np.array(classes, dtype=object)[pred]
-    return np.where(p.max(1) < abstain, UNSURE, out) if abstain else out
+    return np.where(np.asarray(top) < abstain, UNSURE, out) if abstain else out
 
 @dataclass
 class DecisionRule:
-    "What turns a model's logits into probabilities and a decision: the calibrating `temperature`, per-class `thresholds` (none: arg-max), the `objective` and `recall` targets they were chosen for"
+    "What turns a model's logits into probabilities and a decision: the calibrating `temperature`, per-class `thresholds` on the calibrated log-odds (none: arg-max), the `objective` and `recall` targets they were chosen for"
     temperature:float=1.0
     thresholds:dict=field(default_factory=dict)
     objective:str='argmax'
     recall:dict=field(default_factory=dict)
     def probs(self, logits) -> torch.Tensor: return calibrated_probs(logits, self.temperature)
-    def decide(self, probs, classes, abstain:float=0.) -> np.ndarray: return decide(probs, classes, self.thresholds, abstain)
+    def decide(self, logits, classes, abstain:float=0.) -> np.ndarray:
+        "The decision for each row of `logits`"
+        return decide(class_log_odds(logits, self.temperature).numpy(), classes, self.thresholds, self.probs(logits).numpy().max(1), abstain)
     def to_dict(self) -> dict: return asdict(self)
 
 # %% ../nbs/api/08c_decisions.ipynb #82dab05e
@@ -99,7 +110,7 @@ def fit_decision(logits, y, classes, recall:dict=None, objective:str='argmax', t
     classes,y = [str(c) for c in classes],np.asarray(y)
     z = torch.as_tensor(logits).float()
     temperature = fit_temperature(z, torch.as_tensor(y)) if calibrate else 1.0
-    p = calibrated_probs(z, temperature).numpy()
+    s = class_log_odds(z, temperature).numpy()
     targets = dict(recall or {})
     if objective != 'argmax':
         counts = list(train_counts) if train_counts is not None else [0]*len(classes)
@@ -111,18 +122,17 @@ def fit_decision(logits, y, classes, recall:dict=None, objective:str='argmax', t
         what = f"recall target {target:g}" if target is not None else f"objective {objective}"
         if n < min_images:
             notes.append(f"class {c} has {n} validation image(s), fewer than {min_images}: its {what} cannot be met honestly; arg-max kept for it"); continue
-        t = recall_threshold(p[:, i], y == i, target) if target is not None else objective_threshold(p[:, i], y == i, objective)
+        t = recall_threshold(s[:, i], y == i, target) if target is not None else objective_threshold(s[:, i], y == i, objective)
         if t is None: notes.append(f"class {c}: no threshold reaches its {what} on the validation split; arg-max kept for it"); continue
         thresholds[c] = t
     return DecisionRule(float(temperature), thresholds, objective, {c: v for c,v in (recall or {}).items() if c in thresholds}), notes
 
 # %% ../nbs/api/08c_decisions.ipynb #35cf362e
-def decision_metrics(probs:pd.DataFrame, classes, rule:DecisionRule) -> pd.DataFrame:
-    "Per-class precision, recall, F1 and support of `rule`'s decisions on the outputs `probs` (target, p_<class>, calibrated)"
+def decision_metrics(logits, targets, classes, rule:DecisionRule) -> pd.DataFrame:
+    "Per-class precision, recall, F1 and support of `rule`'s decisions on `logits` against `targets` (class names)"
     classes = [str(c) for c in classes]
-    p = probs[[f'p_{c}' for c in classes]].to_numpy()
-    pred = [classes.index(d) for d in rule.decide(p, classes)]
-    return class_metrics([classes.index(str(t)) for t in probs.target], p, classes, preds=pred)
+    pred = [classes.index(d) for d in rule.decide(logits, classes)]
+    return class_metrics([classes.index(str(t)) for t in targets], rule.probs(logits).numpy(), classes, preds=pred)
 
 def fig_calibration(raw:pd.DataFrame, calibrated:pd.DataFrame, temperature:float):
     "Reliability diagrams of the test split's outputs: the raw softmax and the calibrated one"
@@ -132,19 +142,41 @@ def fig_calibration(raw:pd.DataFrame, calibrated:pd.DataFrame, temperature:float
     fig.tight_layout()
     return fig
 
-def fig_operating_points(probs:pd.DataFrame, classes, rule:DecisionRule):
-    "Per class, the precision-recall curve of its calibrated probability on the test split, with the rule's decision for it marked"
-    classes = [str(c) for c in classes]
-    m = decision_metrics(probs, classes, rule)
+def threshold_words(s:float) -> str:
+    "A threshold on the log-odds in words: the probability it stands for (as 1 − x where it is near 1), and the log-odds"
+    p = odds_prob(s)
+    return f"p ≥ {p:.3f}" if p < 0.999 else f"p ≥ 1 − {odds_prob(-s):.1e} (log-odds {s:.1f})"     # 1 - p, without the cancellation
+
+def fig_operating_points(logits, targets, classes, rule:DecisionRule):
+    "Per class, the precision-recall curve of its calibrated log-odds on the test split (`logits`, `targets`), with the rule's decision for it marked"
+    classes,targets = [str(c) for c in classes],np.asarray([str(t) for t in targets])
+    m = decision_metrics(logits, targets, classes, rule)
+    s = class_log_odds(logits, rule.temperature).numpy()
     fig,axs = plt.subplots(1, len(classes), figsize=(3.3*len(classes), 3.2), squeeze=False)
-    for ax,c in zip(axs[0], classes):
-        pos = probs.target.astype(str) == c
-        prec,rec,_ = precision_recall_curve(pos, probs[f'p_{c}'])
+    for ax,(i,c) in zip(axs[0], enumerate(classes)):
+        prec,rec,_ = precision_recall_curve(targets == c, s[:, i])
         ax.plot(rec, prec, color='tab:blue', lw=1.2)
-        how = f"p ≥ {rule.thresholds[c]:.3f}" if c in rule.thresholds else 'arg-max'
+        how = threshold_words(rule.thresholds[c]) if c in rule.thresholds else 'arg-max'
         ax.plot(m.loc[c, 'recall'], m.loc[c, 'precision'], 'o', color='tab:red', label=f'{how}: P {m.loc[c, "precision"]:.2f}, R {m.loc[c, "recall"]:.2f}')
         ax.set_title(c if len(c) <= 28 else c[:27] + '…', fontsize=9); ax.set_xlabel('recall'); ax.set_xlim(0, 1.02); ax.set_ylim(0, 1.02)
         ax.legend(fontsize=7, loc='lower left')
     axs[0][0].set_ylabel('precision')
     fig.tight_layout()
     return fig
+
+# %% ../nbs/api/08c_decisions.ipynb #ebb1fdef
+def _frame(p:np.ndarray, y, classes) -> pd.DataFrame:
+    return pd.DataFrame({'target': np.array(classes)[np.asarray(y)], **{f'p_{c}': p[:, i] for i,c in enumerate(classes)}})
+
+def rule_scores(valid, test, classes, cls:str, recall:dict=None, objective:str='argmax', train_counts=None) -> dict:
+    "Test scores of the rule fitted on `valid` (logits, targets) for the class `cls`: temperature and threshold (log-odds), ECE and Brier of the raw and calibrated `test` (logits, targets) probabilities, and `cls`'s precision, recall and F1 by the arg-max and by the rule"
+    classes = [str(c) for c in classes]
+    rule,notes = fit_decision(*valid, classes, recall, objective, train_counts)
+    zt,yt = torch.as_tensor(test[0]).float(),np.asarray(test[1])
+    raw,cal = _frame(calibrated_probs(zt).numpy(), yt, classes),_frame(rule.probs(zt).numpy(), yt, classes)
+    out = dict(temperature=rule.temperature, log_odds_threshold=rule.thresholds.get(cls, np.nan), ece_raw=ece(raw), ece_cal=ece(cal), brier_raw=brier(raw),
+               brier_cal=brier(cal), notes=' '.join(notes))
+    for how,r in (('argmax', DecisionRule(rule.temperature)), ('rule', rule)):
+        m = decision_metrics(zt, np.array(classes)[yt], classes, r).loc[cls]
+        out.update({f'{how}_{k}': float(m[k]) for k in ('precision', 'recall', 'f1')})
+    return out

@@ -21,7 +21,8 @@ from .core import FinalBNError, atomic_write
 from .data import _check_image, manifest_hash, save_manifest
 from .model import FinalBN, finalbn_learner, find_final_bn, remove_final_bn, arch_name
 from .evaluation import class_metrics, ece, brier
-from .decisions import DecisionRule, fit_decision, calibrated_probs, decision_metrics, fig_calibration, fig_operating_points, UNSURE
+from .decisions import (DecisionRule, fit_decision, calibrated_probs, decision_metrics, fig_calibration, fig_operating_points, UNSURE,
+                                      log_odds, threshold_words)
 
 # %% auto #0
 __all__ = ['MODEL_FORMAT', 'WEIGHTS', 'SPEC', 'MANIFEST', 'CARD', 'CONFUSION', 'TEST_PREDS', 'CALIBRATION', 'OPERATING',
@@ -69,7 +70,7 @@ def _decision_card(spec:dict, quality:dict, metrics:pd.DataFrame) -> list[str]:
                   f"| raw softmax | {quality['ece_raw']:.3f} | {quality['brier_raw']:.3f} |", f"| calibrated | {quality['ece']:.3f} | {quality['brier']:.3f} |",
                   '', f"![Reliability diagrams]({CALIBRATION})"]
     rule = ('the arg-max of the probabilities' if not d['thresholds'] else
-            '; '.join(f"{c}: predicted when its probability reaches {t:.3f}" + (f" (chosen on the validation split for a recall of {d['recall'][c]:g})" if c in d['recall'] else f" (objective {d['objective']})")
+            '; '.join(f"{c}: predicted where {threshold_words(t)}" + (f" (chosen on the validation split for a recall of {d['recall'][c]:g})" if c in d['recall'] else f" (objective {d['objective']})")
                       for c,t in d['thresholds'].items()) + '; otherwise the most probable of the other classes')
     lines += ['', '## Decisions', '', f"Rule: {rule}." + (' ' + ' '.join(d.get('notes', [])) if d.get('notes') else '')]
     if metrics is not None:
@@ -137,11 +138,12 @@ def save_model(learn:Learner, path, arch=None, size:int=None, cfg=None, split:pd
         if 'decision' in spec:
             rule = DecisionRule(**{k: v for k,v in spec['decision'].items() if k != 'notes'})
             cols = [f'p_{c}' for c in spec['classes']]
-            cal = probs.assign(**dict(zip(cols, rule.probs(torch.from_numpy(np.log(np.clip(probs[cols].to_numpy(np.float64), 1e-300, None)))).numpy().T)))   # softmax(log p / T) = softmax(z / T)
+            z = torch.from_numpy(np.log(np.clip(probs[cols].to_numpy(np.float64), 1e-300, None)))   # log p = z - logsumexp(z): the logits up to a constant
+            cal = probs.assign(**dict(zip(cols, rule.probs(z).numpy().T)))
             quality = dict(ece_raw=ece(probs), brier_raw=brier(probs), ece=ece(cal), brier=brier(cal))
-            decided = decision_metrics(cal, spec['classes'], rule)
+            decided = decision_metrics(z, probs.target, spec['classes'], rule)
             spec['decision']['test'] = {**quality, 'scores': decided.round(6).to_dict('index')}
-            figs.update({CALIBRATION: fig_calibration(probs, cal, rule.temperature), OPERATING: fig_operating_points(cal, spec['classes'], rule)})
+            figs.update({CALIBRATION: fig_calibration(probs, cal, rule.temperature), OPERATING: fig_operating_points(z, probs.target, spec['classes'], rule)})
             with atomic_write(path/SPEC) as f: json.dump(spec, f, indent=1)
         for fn,fig in figs.items():
             with atomic_write(path/fn, 'wb') as f: fig.savefig(f, format='png', dpi=110)
@@ -224,7 +226,7 @@ def _prediction_rows(files, logits:torch.Tensor, classes, skipped, rule:Decision
     classes,rule = [str(c) for c in classes],rule or DecisionRule()
     cal = rule.probs(logits).numpy()
     shown = cal if calibrated else calibrated_probs(logits).numpy()
-    pred = rule.decide(cal, classes, abstain)
+    pred = rule.decide(logits, classes, abstain)
     out = pd.DataFrame({'path': [str(f) for f in files], 'pred': pred, 'pred_argmax': np.array(classes)[cal.argmax(1)],
                         **{f'p_{c}': shown[:, i] for i,c in enumerate(classes)}})
     out.attrs.update(skipped=skipped, unsure=int((pred == UNSURE).sum()))
@@ -250,9 +252,9 @@ def image_logits(learn:Learner, files, bs:int=64, tta:bool=False, n:int=4, no_fi
 
 def predict_images(learn:Learner, paths, bs:int=64, no_final_bn:bool=False, calibrated:bool=True, thresholds:dict=None, abstain:float=0.,
                    tta:bool=False) -> pd.DataFrame:
-    "A row per readable image of `paths`: `path`, `pred` (the model's rule, or `thresholds`; `UNSURE` below `abstain`), `pred_argmax` and `p_<class>` (calibrated, or the raw softmax); the files left out in `.attrs['skipped']`"
+    "A row per readable image of `paths`: `path`, `pred` (the model's rule, or `thresholds`: probabilities per class; `UNSURE` below `abstain`), `pred_argmax` and `p_<class>` (calibrated, or the raw softmax); the files left out in `.attrs['skipped']`"
     files,skipped = _readable_images(paths)
     rule = getattr(learn, 'rule', None) or DecisionRule()
-    if thresholds is not None: rule = DecisionRule(rule.temperature, {**rule.thresholds, **thresholds}, rule.objective, rule.recall)
+    if thresholds is not None: rule = DecisionRule(rule.temperature, {**rule.thresholds, **{c: log_odds(p) for c,p in thresholds.items()}}, rule.objective, rule.recall)
     if no_final_bn: rule = DecisionRule()                                    # the rule was chosen for the model with its final BN
     return _prediction_rows(files, image_logits(learn, files, bs, tta, no_final_bn=no_final_bn), learn.dls.vocab, skipped, rule, calibrated, abstain)

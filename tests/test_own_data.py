@@ -182,7 +182,7 @@ def test_recall_target_holds_on_the_test_split(wide, tmp_path):
     out = tmp_path/'m'
     rt = finalbn('train', wide, '--out', out, '--size', '32', '--epochs', '2', '--bs', '32', '--valid', '0.25', '--test', '0.25', '--recall', 'scratch=0.9')
     assert rt.returncode == 0, rt.stderr[-2000:]
-    assert 'Decision rule: scratch where p >= ' in rt.stdout and 'chosen on the validation split for a recall of 0.9' in (out/'MODEL_CARD.md').read_text()
+    assert 'Decision rule: scratch where p ≥ ' in rt.stdout and 'chosen on the validation split for a recall of 0.9' in (out/'MODEL_CARD.md').read_text()
     d = json.loads((out/'model.json').read_text())['decision']
     assert list(d['thresholds']) == ['scratch'] and d['recall'] == {'scratch': 0.9} and d['temperature'] > 0
     m = load_manifest(out/'manifest.csv')
@@ -194,7 +194,8 @@ def test_recall_target_holds_on_the_test_split(wide, tmp_path):
     # the bound: the target less three standard errors of the difference of two binomial proportions at the target, for the validation and test counts
     slack = 3*np.sqrt(0.9*0.1*(1/nv + 1/nt))
     assert recall >= 0.9 - slack, (recall, 0.9 - slack)
-    assert (p.pred == np.where(p.p_scratch >= d['thresholds']['scratch'], 'scratch', p[['p_dent', 'p_ok']].idxmax(axis=1).str[2:])).all()
+    t = 1/(1 + np.exp(-d['thresholds']['scratch']))                                       # the threshold on the log-odds, as a probability
+    assert (p.pred == np.where(p.p_scratch >= t, 'scratch', p[['p_dent', 'p_ok']].idxmax(axis=1).str[2:])).all()
 
 def test_predict_images_equals_finalbn_predict(model, parts, tmp_path):
     "Catches the Python API and the command line disagreeing: predict_images in this process against finalbn predict in its own, to 1e-6"

@@ -121,13 +121,23 @@ def momentum_readme_table() -> str:
             for d in dict.fromkeys(t.index.get_level_values('data'))]
     return _md(['minority F1 / ECE'] + settings, rows)
 
+def decisions_table() -> str:
+    "Calibration and operating points on Tomato (nbs/27_decisions, nbs/figures/decisions.csv): per model and test-time setting, the mean over seeds"
+    d = pd.read_csv(RESULTS.parent/'figures'/'decisions.csv')   # beside its figure: not a results file of runs
+    g = d.groupby(['final_bn', 'tta']).mean(numeric_only=True)
+    a = lambda r,x,y: f"{r[x]:.3f} → {r[y]:.3f}"
+    prf = lambda r,h: f"{r[h + '_precision']:.3f} / {r[h + '_recall']:.3f} / {r[h + '_f1']:.3f}"
+    rows = [[f"{'with' if bn else 'without'} the final BN" + (', test-time augmentation' if tta else ''), a(r, 'ece_raw', 'ece_cal'), a(r, 'brier_raw', 'brier_cal'),
+             prf(r, 'argmax'), prf(r, 'rule'), int(d[(d.final_bn == bn) & (d.tta == tta)].seed.nunique())] for (bn,tta),r in g.iterrows()]
+    return _md(['model', 'ECE raw → calibrated', 'Brier raw → calibrated', 'diseased P / R / F1, arg-max', 'diseased P / R / F1, recall 0.95 rule', 'seeds'], rows)
+
 def serve_app_table() -> str:
     "The page of finalbn serve in the README's screenshot: each model's prediction for each pictured test leaf"
     t = pd.read_csv(RESULTS.parent/'figures'/'serve_app.csv')     # beside its screenshot: not a results file of runs
     p = [c for c in t if c.startswith('p_')]
     return _md(['model', 'image', 'class', 'predicted'] + [f'p({c[2:]})' for c in p], [[r.model, r.image, r.true, r.pred, *(f'{getattr(r, c):.3f}' for c in p)] for r in t.itertuples()])
 
-TABLES = {'leaves': leaves_table, 'demo': demo_runs_table, 'mnist': mnist_table, 'verdict': verdict_table, 'map_rule': map_rule, 'map': map_summary_table, 'body': body_readme_table, 'remedies': remedies_summary_table, 'own_data': own_data_table, 'momentum': momentum_readme_table, 'serve_app': serve_app_table}
+TABLES = {'leaves': leaves_table, 'demo': demo_runs_table, 'mnist': mnist_table, 'verdict': verdict_table, 'map_rule': map_rule, 'map': map_summary_table, 'body': body_readme_table, 'remedies': remedies_summary_table, 'own_data': own_data_table, 'momentum': momentum_readme_table, 'decisions': decisions_table, 'serve_app': serve_app_table}
 
 if __name__ == '__main__':
     for k,f in TABLES.items(): print(f'{k}: {f.__doc__}\n\n{f()}\n')
