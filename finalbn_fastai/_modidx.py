@@ -182,6 +182,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                           'finalbn_fastai.decisions.DecisionRule.to_dict': ( 'api/decisions.html#decisionrule.to_dict',
                                                                                              'finalbn_fastai/decisions.py'),
                                           'finalbn_fastai.decisions._frame': ('api/decisions.html#_frame', 'finalbn_fastai/decisions.py'),
+                                          'finalbn_fastai.decisions._halfway_down': ( 'api/decisions.html#_halfway_down',
+                                                                                      'finalbn_fastai/decisions.py'),
                                           'finalbn_fastai.decisions.calibrated_probs': ( 'api/decisions.html#calibrated_probs',
                                                                                          'finalbn_fastai/decisions.py'),
                                           'finalbn_fastai.decisions.class_log_odds': ( 'api/decisions.html#class_log_odds',

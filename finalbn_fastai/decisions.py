@@ -38,12 +38,18 @@ def class_values(specs, classes, what:str='--recall', closed:bool=True) -> dict:
 # %% ../nbs/api/08c_decisions.ipynb #ba4cd1c2
 OBJECTIVE_RECALL = 0.95     # the recall target of the objective 'recall'
 
+def _halfway_down(p, t:float) -> float:
+    "The threshold halfway from the score `t` to the next lower score of `p`: the same decisions on `p`, with room below its lowest chosen item"
+    below = p[p < t]
+    return float((t + below.max())/2) if len(below) else float(t)
+
 def recall_threshold(p, positive, target:float) -> float|None:
-    "The threshold on `p` that keeps a recall of at least `target` of the `positive` items at the best precision (the highest among equals), or None if no threshold does"
-    prec,rec,thr = precision_recall_curve(np.asarray(positive, bool), np.asarray(p, float))
+    "A threshold on `p` that keeps a recall of at least `target` of the `positive` items at the best precision (the highest among equals, then halfway to the next score below), or None if no threshold does"
+    p = np.asarray(p, float)
+    prec,rec,thr = precision_recall_curve(np.asarray(positive, bool), p)
     ok = np.flatnonzero(rec[:-1] >= target - 1e-12)
     if not len(ok): return None
-    return float(thr[ok[np.lexsort((thr[ok], prec[ok]))[-1]]])          # best precision, then the highest threshold
+    return _halfway_down(p, thr[ok[np.lexsort((thr[ok], prec[ok]))[-1]]])   # best precision, then the highest threshold
 
 def objective_threshold(p, positive, objective:str) -> float|None:
     "The threshold on `p` for the `positive` items with the best `objective`: 'f1' (their F1), 'balanced-accuracy' (one against the rest) or 'recall' (`OBJECTIVE_RECALL` at the best precision)"
@@ -51,11 +57,11 @@ def objective_threshold(p, positive, objective:str) -> float|None:
     if objective == 'recall': return recall_threshold(p, positive, OBJECTIVE_RECALL)
     if objective == 'f1':
         prec,rec,thr = precision_recall_curve(positive, p)
-        return float(thr[np.argmax((2*prec*rec/np.clip(prec+rec, 1e-12, None))[:-1])])
+        return _halfway_down(p, thr[np.argmax((2*prec*rec/np.clip(prec+rec, 1e-12, None))[:-1])])
     if objective == 'balanced-accuracy':
         fpr,tpr,thr = roc_curve(positive, p)
         i = np.argmax((tpr + 1 - fpr)[1:]) + 1                            # roc_curve's first threshold is +inf: no item above it
-        return float(thr[i])
+        return _halfway_down(p, thr[i])
     raise FinalBNError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
 
 # %% ../nbs/api/08c_decisions.ipynb #136005d2
@@ -109,7 +115,7 @@ def fit_decision(logits, y, classes, recall:dict=None, objective:str='argmax', t
     if objective not in OBJECTIVES: raise FinalBNError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
     classes,y = [str(c) for c in classes],np.asarray(y)
     z = torch.as_tensor(logits).float()
-    temperature = fit_temperature(z, torch.as_tensor(y)) if calibrate else 1.0
+    temperature = fit_temperature(z, torch.as_tensor(y), lo=0.01, hi=100.) if calibrate else 1.0   # wider than the remedies': a final BN's logits are small
     s = class_log_odds(z, temperature).numpy()
     targets = dict(recall or {})
     if objective != 'argmax':
