@@ -205,6 +205,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                             'finalbn_fastai/decisions.py'),
                                           'finalbn_fastai.decisions.odds_prob': ( 'api/decisions.html#odds_prob',
                                                                                   'finalbn_fastai/decisions.py'),
+                                          'finalbn_fastai.decisions.recall_cap': ( 'api/decisions.html#recall_cap',
+                                                                                   'finalbn_fastai/decisions.py'),
                                           'finalbn_fastai.decisions.recall_threshold': ( 'api/decisions.html#recall_threshold',
                                                                                          'finalbn_fastai/decisions.py'),
                                           'finalbn_fastai.decisions.rule_scores': ( 'api/decisions.html#rule_scores',

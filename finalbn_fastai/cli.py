@@ -160,7 +160,7 @@ def train(data:str,                   # a folder with a folder of images per cla
           cfg:FolderConfig,           # the run
           out:str='model',            # folder to keep the model in: model.safetensors, model.json, manifest.csv, MODEL_CARD.md, confusion_matrix.png, calibration.png, operating_points.png, test_predictions.csv
           force:bool=False,           # replace the model already saved in --out
-          recall:Annotated[str, dict(action='append')]=None, # CLASS=P: decide CLASS where its calibrated probability reaches the threshold that keeps a recall P of it on the validation split, at the best precision (repeatable)
+          recall:Annotated[str, dict(action='append')]=None, # CLASS=P: decide CLASS where its calibrated probability reaches the threshold that keeps a recall P of it on the validation split, at the best precision, never above 1/K for K classes (repeatable)
           objective:Annotated[str, dict(choices=OBJECTIVES)]='argmax', # the rule for the minority classes without --recall: argmax, or thresholds on the validation split for the best f1 or balanced-accuracy, or a recall of 0.95
           tta:bool=False,             # score the test split with test-time augmentation (fastai's Learner.tta, the whole model on augmented images)
          ):

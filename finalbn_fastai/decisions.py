@@ -15,8 +15,9 @@ from .evaluation import class_metrics, reliability_diagram, ece, brier
 
 # %% auto #0
 __all__ = ['OBJECTIVE_RECALL', 'UNSURE', 'MIN_IMAGES', 'class_values', 'recall_threshold', 'objective_threshold',
-           'calibrated_probs', 'class_log_odds', 'log_odds', 'odds_prob', 'decide', 'DecisionRule', 'fit_decision',
-           'decision_metrics', 'fig_calibration', 'threshold_words', 'fig_operating_points', 'rule_scores']
+           'calibrated_probs', 'class_log_odds', 'log_odds', 'odds_prob', 'decide', 'DecisionRule', 'recall_cap',
+           'fit_decision', 'decision_metrics', 'fig_calibration', 'threshold_words', 'fig_operating_points',
+           'rule_scores']
 
 # %% ../nbs/api/08c_decisions.ipynb #b8f3d85b
 def class_values(specs, classes, what:str='--recall', closed:bool=True) -> dict:
@@ -109,6 +110,10 @@ class DecisionRule:
 # %% ../nbs/api/08c_decisions.ipynb #82dab05e
 MIN_IMAGES = 5   # validation images of a class below which no threshold is chosen for it
 
+def recall_cap(n_classes:int) -> float:
+    "The highest threshold a recall target may set, on the log-odds: p = 1/`n_classes`, below which a class is never the arg-max"
+    return -float(np.log(n_classes - 1))
+
 def fit_decision(logits, y, classes, recall:dict=None, objective:str='argmax', train_counts=None, calibrate:bool=True,
                  min_images:int=MIN_IMAGES) -> tuple[DecisionRule, list[str]]:
     "The `DecisionRule` chosen on validation `logits` and targets `y` (class indices): temperature, thresholds for the `recall` targets and the `objective`; and a note per class it could not serve"
@@ -130,7 +135,7 @@ def fit_decision(logits, y, classes, recall:dict=None, objective:str='argmax', t
             notes.append(f"class {c} has {n} validation image(s), fewer than {min_images}: its {what} cannot be met honestly; arg-max kept for it"); continue
         t = recall_threshold(s[:, i], y == i, target) if target is not None else objective_threshold(s[:, i], y == i, objective)
         if t is None: notes.append(f"class {c}: no threshold reaches its {what} on the validation split; arg-max kept for it"); continue
-        thresholds[c] = t
+        thresholds[c] = min(t, recall_cap(len(classes))) if target is not None or objective == 'recall' else t
     return DecisionRule(float(temperature), thresholds, objective, {c: v for c,v in (recall or {}).items() if c in thresholds}), notes
 
 # %% ../nbs/api/08c_decisions.ipynb #35cf362e

@@ -122,7 +122,7 @@ def momentum_readme_table() -> str:
     return _md(['minority F1 / ECE'] + settings, rows)
 
 def decisions_table() -> str:
-    "Calibration and operating points on Tomato (nbs/27_decisions, nbs/figures/decisions.csv): per model and test-time setting, the mean over seeds"
+    "Calibration and operating points on Tomato (nbs/27_operating_points, nbs/figures/decisions.csv): per model and test-time setting, the mean over seeds"
     d = pd.read_csv(RESULTS.parent/'figures'/'decisions.csv')   # beside its figure: not a results file of runs
     g = d.groupby(['final_bn', 'tta']).mean(numeric_only=True)
     a = lambda r,x,y: f"{r[x]:.3f} → {r[y]:.3f}"
