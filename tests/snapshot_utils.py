@@ -1,5 +1,5 @@
 "Flatten tables and figures into plain values, so that the same numbers compare equal whatever the dtypes and index types that carry them"
-import math
+import json, math
 import numpy as np, pandas as pd
 
 def _val(v):
@@ -28,3 +28,21 @@ def fig_values(fig) -> dict:
         bars = [p.get_height() for p in ax.patches]
         if bars: out[f'{t} || bars'] = [_val(v) for v in bars]
     return out
+
+def differences(got, want, rel:float=0., where:str='') -> list[str]:
+    """Where `got` and `want` differ, each difference named by its path: numbers by more than `rel` relative (default: any
+    difference; NaN equals NaN), anything else exactly; JSON text (a run's history and post-hoc scores) compared inside"""
+    if isinstance(got, str) and isinstance(want, str) and got[:1] in '[{' and got != want:
+        try: got,want = json.loads(got),json.loads(want)
+        except ValueError: pass
+    if isinstance(got, dict) and isinstance(want, dict):
+        if set(got) != set(want): return [f'{where}: keys {sorted(set(got) ^ set(want))}']
+        return [d for k in want for d in differences(got[k], want[k], rel, f'{where}.{k}')]
+    if isinstance(got, list) and isinstance(want, list):
+        if len(got) != len(want): return [f'{where}: {len(got)} items, not {len(want)}']
+        return [d for i,(g,w) in enumerate(zip(got, want)) for d in differences(g, w, rel, f'{where}[{i}]')]
+    num = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+    if num(got) and num(want):
+        same = (math.isnan(got) and math.isnan(want)) or math.isclose(got, want, rel_tol=rel, abs_tol=1e-9 if rel else 0.)
+        return [] if same else [f'{where}: {got!r}, not {want!r}']
+    return [] if got == want else [f'{where}: {got!r}, not {want!r}']
