@@ -11,7 +11,7 @@ from sklearn.metrics import precision_recall_curve, roc_curve
 from .core import FinalBNError
 from .config import OBJECTIVES
 from .remedies import fit_temperature
-from .evaluation import class_metrics, reliability_diagram, ece, brier
+from .evaluation import class_metrics, reliability_diagram, ece, brier, probs_frame
 
 # %% auto #0
 __all__ = ['OBJECTIVE_RECALL', 'UNSURE', 'MIN_IMAGES', 'class_values', 'recall_threshold', 'objective_threshold',
@@ -176,15 +176,12 @@ def fig_operating_points(logits, targets, classes, rule:DecisionRule):
     return fig
 
 # %% ../nbs/api/08c_decisions.ipynb #ebb1fdef
-def _frame(p:np.ndarray, y, classes) -> pd.DataFrame:
-    return pd.DataFrame({'target': np.array(classes)[np.asarray(y)], **{f'p_{c}': p[:, i] for i,c in enumerate(classes)}})
-
 def rule_scores(valid, test, classes, cls:str, recall:dict=None, objective:str='argmax', train_counts=None) -> dict:
     "Test scores of the rule fitted on `valid` (logits, targets) for the class `cls`: temperature and threshold (log-odds), ECE and Brier of the raw and calibrated `test` (logits, targets) probabilities, and `cls`'s precision, recall and F1 by the arg-max and by the rule"
     classes = [str(c) for c in classes]
     rule,notes = fit_decision(*valid, classes, recall, objective, train_counts)
     zt,yt = torch.as_tensor(test[0]).float(),np.asarray(test[1])
-    raw,cal = _frame(calibrated_probs(zt).numpy(), yt, classes),_frame(rule.probs(zt).numpy(), yt, classes)
+    raw,cal = probs_frame(calibrated_probs(zt).numpy(), yt, classes),probs_frame(rule.probs(zt).numpy(), yt, classes)
     out = dict(temperature=rule.temperature, log_odds_threshold=rule.thresholds.get(cls, np.nan), ece_raw=ece(raw), ece_cal=ece(cal), brier_raw=brier(raw),
                brier_cal=brier(cal), notes=' '.join(notes))
     for how,r in (('argmax', DecisionRule(rule.temperature)), ('rule', rule)):

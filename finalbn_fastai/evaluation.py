@@ -17,7 +17,7 @@ from .remedies import posthoc_adjust, tune_threshold, fit_temperature
 
 # %% auto #0
 __all__ = ['Evaluation', 'class_metrics', 'evaluate', 'EpochTestMetrics', 'calibration_bins', 'ece', 'brier',
-           'reliability_diagram', 'scores', 'posthoc_scores']
+           'reliability_diagram', 'probs_frame', 'scores', 'posthoc_scores']
 
 # %% ../nbs/api/07_evaluation.ipynb #ffb2d4a9
 class Evaluation(NamedTuple):
@@ -111,11 +111,15 @@ def reliability_diagram(probs:pd.DataFrame, n_bins:int=10, title:str='', ax=None
     return ax
 
 # %% ../nbs/api/07_evaluation.ipynb #aa1ca1ff
+def probs_frame(p:np.ndarray, y, classes) -> pd.DataFrame:
+    "The outputs as `ece`, `brier` and `reliability_diagram` read them: `target` (class names) and `p_<class>`, from probabilities `p` and class indices `y`"
+    return pd.DataFrame({'target': np.array(classes)[np.asarray(y)], **{f'p_{c}': p[:,i] for i,c in enumerate(classes)}})
+
 def scores(p:torch.Tensor, y:torch.Tensor, pred=None, classes=('healthy','unhealthy')) -> dict:
     "F1 per class, balanced accuracy, ECE and Brier score of the probabilities `p` (and the predictions `pred`, default their arg-max) against `y`"
     y,p = y.numpy(), p.float().numpy()
     pred = p.argmax(1) if pred is None else np.asarray(pred)
-    probs = pd.DataFrame({'target': np.array(classes)[y], **{f'p_{c}': p[:,i] for i,c in enumerate(classes)}})
+    probs = probs_frame(p, y, classes)
     f1 = f1_score(y, pred, labels=range(len(classes)), average=None, zero_division=0)
     return {**{f'{c}_f1': float(f) for c,f in zip(classes, f1)}, 'balanced_accuracy': float(balanced_accuracy_score(y, pred)),
             'ece': ece(probs), 'brier': brier(probs)}
