@@ -125,7 +125,7 @@ def _check_image_switches(cfg):
 class ImageConfig(RunConfig):
     "One run on images: data, body, the paper's six switches, schedule and seed"
     plant:str='Apple'            # plant to split (PlantVillage class folders 'Plant___disease'), or the name of a folder-per-class set
-    arch:str='resnet34'          # body: resnet34 or vgg19_bn (the paper's), efficientnet_lite0 (pretrained offline), simple_cnn (from scratch), or a torchvision model
+    arch:str='resnet34'          # body: resnet34 or vgg19_bn (the paper's), efficientnet_lite0, _lite1 or _lite2 (pretrained offline), simple_cnn (from scratch), or a torchvision model
     pretrained:bool=True         # ImageNet weights for the body (downloaded: needs internet or cached weights); off: random weights
     data_aug:bool=False          # DA: fastai's aug_transforms on the training batches
     mixup:bool=False             # MX: fastai's MixUp
@@ -262,7 +262,7 @@ def name_key(s) -> str:
 @dataclass(frozen=True)
 class FolderConfig(RunConfig):
     "One run on your own images: a folder with a folder per class, any number of classes, split by fractions or counts per class"
-    arch:str='efficientnet_lite0' # body: efficientnet_lite0 (pretrained offline), resnet34 or vgg19_bn (the paper's: their weights download), simple_cnn (from scratch), or a torchvision model
+    arch:str='efficientnet_lite0' # body: efficientnet_lite0, _lite1 or _lite2 (pretrained offline), resnet34 or vgg19_bn (the paper's: their weights download), simple_cnn (from scratch), or a torchvision model
     pretrained:bool=True         # ImageNet weights for the body; off: random weights
     data_aug:bool=False          # fastai's aug_transforms on the training batches
     mixup:bool=False             # fastai's MixUp

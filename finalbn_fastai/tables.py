@@ -17,12 +17,12 @@ from .config import (LABELS, MOMENTA, SWITCHES, TABLE_4_7, TABLE_4_8, REMEDY_VAR
 from .results import row_config
 
 # %% auto #0
-__all__ = ['PAPER_DIR', 'SETTING', 'TABLE_4_2_CONDITIONS', 'TABLE_4_6_CONDITIONS', 'REMEDY_METRICS', 'SETUP', 'OPEN',
-           'paper_table', 'long_f1', 'paper_plant', 'of_plant', 'beside', 'one_setting', 'table_4_2', 'table_4_6',
-           'table_4_4', 'table_4_3', 'fig_4_3', 'switch_gains', 'fig_4_5', 'fig_4_6', 'fig_4_7', 'bootstrap_ci', 'holm',
-           'paired_comparison', 'forest_plot', 'momentum_label', 'momentum_table', 'fig_momentum', 'remedy_long',
-           'remedies_table', 'table_4_7', 'table_4_8', 'demo_table', 'demo_plot', 'class_scores', 'chapter',
-           'save_figure']
+__all__ = ['PAPER_DIR', 'SETTING', 'TABLE_4_2_CONDITIONS', 'TABLE_4_6_CONDITIONS', 'BODY_CONDITIONS', 'REMEDY_METRICS', 'SETUP',
+           'OPEN', 'paper_table', 'long_f1', 'paper_plant', 'of_plant', 'beside', 'one_setting', 'table_4_2',
+           'table_4_6', 'table_4_4', 'table_4_3', 'fig_4_3', 'switch_gains', 'fig_4_5', 'fig_4_6', 'fig_4_7',
+           'bootstrap_ci', 'holm', 'paired_comparison', 'forest_plot', 'bodies_table', 'fig_bodies', 'momentum_label',
+           'momentum_table', 'fig_momentum', 'remedy_long', 'remedies_table', 'table_4_7', 'table_4_8', 'demo_table',
+           'demo_plot', 'class_scores', 'chapter', 'save_figure']
 
 # %% ../nbs/api/13_tables.ipynb #15f15925
 PAPER_DIR = files('finalbn_fastai')/'paper'
@@ -267,6 +267,48 @@ def forest_plot(t:pd.DataFrame, title:str='', ax=None):
     ax.axvline(0, color='gray', lw=1, ls='--')
     ax.set_yticks(y, t.index); ax.set_xlabel('difference to the baseline (paired, 95% bootstrap interval)'); ax.set_title(title, fontsize=10)
     return ax
+
+# %% ../nbs/api/13_tables.ipynb #02283fa7
+BODY_CONDITIONS = {'without final BN': (False, False), 'with WL (no BN)': (False, True), 'with final BN (no WL)': (True, False)}   # (final_bn, weighted_loss)
+
+def _conditions(results:pd.DataFrame) -> pd.DataFrame:
+    "The runs of Table 4.2's settings (every other switch off, the most common setting but for the body), each labelled with its condition"
+    r = one_setting(results, vary=('arch',))
+    r = r[_switches_off(r)]
+    lbl = {v: k for k,v in BODY_CONDITIONS.items()}
+    return r.assign(condition=[lbl.get((bool(b), bool(w))) for b,w in zip(r.final_bn, r.weighted_loss)]).dropna(subset=['condition'])
+
+def bodies_table(results:pd.DataFrame, metric:str='unhealthy_f1') -> pd.DataFrame:
+    "Per plant and body: the mean `metric` in each of Table 4.2's settings, and the final BN's paired gain (95% bootstrap interval) over no final BN and over the weighted loss"
+    rows = {}
+    for (plant,arch),g in _conditions(results).groupby(['plant', 'arch']):
+        none = paired_comparison(g, metric, 'without final BN', by='condition')
+        wl = paired_comparison(g, metric, 'with WL (no BN)', by='condition')
+        bn = 'with final BN (no WL)'
+        rows[plant, arch] = {**{k: none['mean'].get(k, np.nan) for k in BODY_CONDITIONS},
+                             'BN gain': none['diff'].get(bn, np.nan), 'BN gain lo': none['diff_lo'].get(bn, np.nan), 'BN gain hi': none['diff_hi'].get(bn, np.nan),
+                             'BN − WL': wl['diff'].get(bn, np.nan), 'BN − WL lo': wl['diff_lo'].get(bn, np.nan), 'BN − WL hi': wl['diff_hi'].get(bn, np.nan),
+                             'n': int(none['n'].min())}
+    return pd.DataFrame.from_dict(rows, orient='index').rename_axis(['plant', 'body'])
+
+def fig_bodies(results:pd.DataFrame, metric:str='unhealthy_f1'):
+    "Per plant, `metric` of each body in Table 4.2's three settings: a dot per seed, a bar at the mean"
+    r = _conditions(results)
+    plants,archs = sorted(r.plant.unique()),sorted(r.arch.unique())
+    fig,axs = plt.subplots(1, len(plants), figsize=(4.5*len(plants), 3.6), sharey=True, squeeze=False)
+    w = 0.8/len(BODY_CONDITIONS)
+    for ax,plant in zip(axs[0], plants):
+        for j,(cond,color) in enumerate(zip(BODY_CONDITIONS, ('tab:gray', 'tab:orange', 'tab:blue'))):
+            for i,arch in enumerate(archs):
+                v = r[(r.plant == plant) & (r.arch == arch) & (r.condition == cond)][metric]
+                x = i + (j - 1)*w
+                ax.bar(x, v.mean(), w*0.9, color=color, alpha=0.35, label=cond if i == 0 else None)
+                ax.scatter(np.full(len(v), x), v, s=9, color=color, zorder=3)
+        ax.set_xticks(range(len(archs)), [a.replace('efficientnet_', 'EfficientNet-').replace('lite', 'Lite') for a in archs], fontsize=8)
+        ax.set_title(plant, fontsize=10); ax.set_ylim(0, 1.02)
+    axs[0][0].set_ylabel(metric.replace('_', ' ')); axs[0][-1].legend(fontsize=8, loc='lower right')
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/api/13_tables.ipynb #2bc22101
 def momentum_label(m:float) -> str: return 'cumulative' if m == 0 else f'{m:g}'
