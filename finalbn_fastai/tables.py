@@ -280,15 +280,14 @@ def _conditions(results:pd.DataFrame) -> pd.DataFrame:
 
 def bodies_table(results:pd.DataFrame, metric:str='unhealthy_f1') -> pd.DataFrame:
     "Per plant and body: the mean `metric` in each of Table 4.2's settings, and the final BN's paired gain (95% bootstrap interval) over no final BN and over the weighted loss"
-    rows = {}
+    rows,bn = {},'with final BN (no WL)'
     for (plant,arch),g in _conditions(results).groupby(['plant', 'arch']):
-        none = paired_comparison(g, metric, 'without final BN', by='condition')
-        wl = paired_comparison(g, metric, 'with WL (no BN)', by='condition')
-        bn = 'with final BN (no WL)'
-        rows[plant, arch] = {**{k: none['mean'].get(k, np.nan) for k in BODY_CONDITIONS},
-                             'BN gain': none['diff'].get(bn, np.nan), 'BN gain lo': none['diff_lo'].get(bn, np.nan), 'BN gain hi': none['diff_hi'].get(bn, np.nan),
-                             'BN − WL': wl['diff'].get(bn, np.nan), 'BN − WL lo': wl['diff_lo'].get(bn, np.nan), 'BN − WL hi': wl['diff_hi'].get(bn, np.nan),
-                             'n': int(none['n'].min())}
+        means = g.groupby('condition')[metric].mean()
+        row = {k: means.get(k, np.nan) for k in BODY_CONDITIONS}
+        for name,base in (('BN gain', 'without final BN'), ('BN − WL', 'with WL (no BN)')):
+            t = paired_comparison(g, metric, base, by='condition') if {base, bn} <= set(g.condition) else None   # NaN where a setting has no runs
+            row.update({name + sfx: t.loc[bn, col] if t is not None else np.nan for sfx,col in (('', 'diff'), (' lo', 'diff_lo'), (' hi', 'diff_hi'))})
+        rows[plant, arch] = {**row, 'n': int(g.groupby('condition').size().min())}
     return pd.DataFrame.from_dict(rows, orient='index').rename_axis(['plant', 'body'])
 
 def fig_bodies(results:pd.DataFrame, metric:str='unhealthy_f1'):
@@ -306,7 +305,7 @@ def fig_bodies(results:pd.DataFrame, metric:str='unhealthy_f1'):
                 ax.scatter(np.full(len(v), x), v, s=9, color=color, zorder=3)
         ax.set_xticks(range(len(archs)), [a.replace('efficientnet_', 'EfficientNet-').replace('lite', 'Lite') for a in archs], fontsize=8)
         ax.set_title(plant, fontsize=10); ax.set_ylim(0, 1.02)
-    axs[0][0].set_ylabel(metric.replace('_', ' ')); axs[0][-1].legend(fontsize=8, loc='lower right')
+    axs[0][0].set_ylabel(metric.replace('_', ' ').replace('f1', 'F1')); axs[0][-1].legend(fontsize=8, loc='lower right')
     fig.tight_layout()
     return fig
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 from finalbn_fastai.config import DigitsConfig, MAP_GRIDS
 from finalbn_fastai.results import load_results
-from finalbn_fastai.tables import table_4_2, table_4_6, table_4_7, table_4_8, demo_table, remedies_table, paper_table, class_scores, momentum_table
+from finalbn_fastai.tables import bodies_table, table_4_2, table_4_6, table_4_7, table_4_8, demo_table, remedies_table, paper_table, class_scores, momentum_table
 from finalbn_fastai.effect import stated_choices, verdicts, scored_runs, effect_pairs, effect_points, fit_rules, rule_text, map_table, body_table
 
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
@@ -137,7 +137,16 @@ def serve_app_table() -> str:
     p = [c for c in t if c.startswith('p_')]
     return _md(['model', 'image', 'class', 'predicted'] + [f'p({c[2:]})' for c in p], [[r.model, r.image, r.true, r.pred, *(f'{getattr(r, c):.3f}' for c in p)] for r in t.itertuples()])
 
-TABLES = {'leaves': leaves_table, 'demo': demo_runs_table, 'mnist': mnist_table, 'verdict': verdict_table, 'map_rule': map_rule, 'map': map_summary_table, 'body': body_readme_table, 'remedies': remedies_summary_table, 'own_data': own_data_table, 'momentum': momentum_readme_table, 'decisions': decisions_table, 'serve_app': serve_app_table}
+def bodies_readme_table() -> str:
+    "Unhealthy test F1 per plant and body in Table 4.2's settings (mean over 10 seeds), and the final BN's paired gain over no final BN and over the weighted loss with their 95% bootstrap intervals (Lite0: cpu.csv; Lite1, Lite2: bodies.csv)"
+    t = bodies_table(pd.concat([load_results(RESULTS/'cpu.csv'), load_results(RESULTS/'bodies.csv')], ignore_index=True))
+    name = lambda a: a.replace('efficientnet_lite', 'EfficientNet-Lite')
+    ci = lambda r,k: f"{r[k]:+.3f} [{r[k + ' lo']:+.3f}, {r[k + ' hi']:+.3f}]"
+    rows = [[p, name(a), f"{r['without final BN']:.3f}", f"{r['with WL (no BN)']:.3f}", f"{r['with final BN (no WL)']:.3f}", ci(r, 'BN gain'), ci(r, 'BN − WL')]
+            for (p,a),r in t.iterrows()]
+    return _md(['plant', 'body', 'without final BN', 'weighted loss, no BN', 'final BN, no WL', 'final BN − none [95% CI]', 'final BN − WL [95% CI]'], rows)
+
+TABLES = {'leaves': leaves_table, 'demo': demo_runs_table, 'mnist': mnist_table, 'verdict': verdict_table, 'map_rule': map_rule, 'map': map_summary_table, 'body': body_readme_table, 'remedies': remedies_summary_table, 'own_data': own_data_table, 'momentum': momentum_readme_table, 'decisions': decisions_table, 'serve_app': serve_app_table, 'bodies': bodies_readme_table}
 
 if __name__ == '__main__':
     for k,f in TABLES.items(): print(f'{k}: {f.__doc__}\n\n{f()}\n')
