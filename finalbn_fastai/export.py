@@ -12,7 +12,7 @@ from torch import nn
 from fastai.vision.all import Learner, Normalize
 import finalbn_fastai
 from .core import FinalBNError, atomic_write, check_writable
-from .model import find_final_bn, remove_final_bn, fold_final_bn, fold_temperature, arch_name
+from .model import find_final_bn, remove_final_bn, fold_final_bn, fold_temperature
 
 # %% auto #0
 __all__ = ['EXPORT_EXTRA', 'ONNX_FORMAT', 'RESIZE', 'ProbsModule', 'probs_module', 'onnx_metadata', 'export_onnx',

@@ -152,7 +152,7 @@ def test_damaged_results_file(fake_pv, tmp_path, capsys, no_training):
 def test_ctrl_c_in_a_sweep(tmp_path):
     "SIGINT in the middle of the demo's sweep: one line, exit 130, the finished runs kept; the same command resumes"
     out = tmp_path/'demo'
-    cmd = [str(Path(sys.executable).parent/'finalbn'), 'demo', '--out', str(out), '--seeds', '20', '--epochs', '30']
+    cmd = [str(Path(sys.executable).parent/'finalbn'), 'demo', '--out', str(out), '--seeds', '60', '--epochs', '60']   # ~30 s of runs after the first rows
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         t0 = time.time()
@@ -169,7 +169,7 @@ def test_ctrl_c_in_a_sweep(tmp_path):
     assert err.strip().splitlines()[-1] == "finalbn: interrupted; the finished runs are kept in demo.csv; the same command resumes"
     from finalbn_fastai.results import load_results
     kept = len(load_results(out/'demo.csv'))
-    assert 1 <= kept < 40
+    assert 1 <= kept < 120
 
 
 @pytest.fixture(scope='module')
