@@ -6,6 +6,13 @@ from finalbn_fastai.cli import main
 from finalbn_fastai.data import load_manifest
 from finalbn_fastai.test_utils import make_fake_classes, make_fake_plantvillage, run_finalbn as finalbn
 
+def here(*args):
+    "`finalbn args` in this process (torch and fastai are started once, not per call): its exit status and output, as `run_finalbn` gives them"
+    import contextlib, types
+    out,err = io.StringIO(),io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err): code = main([str(a) for a in args])
+    return types.SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+
 @pytest.fixture(scope='module')
 def parts(tmp_path_factory):
     "A folder of three classes: 300 good parts, 12 scratched, 6 dented"
@@ -36,14 +43,14 @@ def test_predict_equals_evaluate(model, tmp_path):
     _,out = model
     tp = pd.read_csv(out/'test_predictions.csv')
     cols = ['p_dent', 'p_ok', 'p_scratch']
-    r = finalbn('predict', out, *tp.path, '--out', tmp_path/'raw.csv', '--no-calibration')
+    r = here('predict', out, *tp.path, '--out', tmp_path/'raw.csv', '--no-calibration')
     assert r.returncode == 0, r.stderr[-2000:]
     raw = pd.read_csv(tmp_path/'raw.csv')
     assert list(raw.columns) == ['path', 'pred', 'pred_argmax'] + cols                 # a probability per class, named as the folders
     assert raw.path.tolist() == tp.path.tolist()
     np.testing.assert_allclose(raw[cols], tp[cols], atol=1e-4)
     assert raw.pred_argmax.tolist() == tp.pred.tolist()
-    r = finalbn('predict', out, *tp.path, '--out', tmp_path/'p.csv')
+    r = here('predict', out, *tp.path, '--out', tmp_path/'p.csv')
     p = pd.read_csv(tmp_path/'p.csv')
     t = json.loads((out/'model.json').read_text())['decision']['temperature']
     cal = np.exp(np.log(tp[cols].to_numpy())/t); cal /= cal.sum(1, keepdims=True)
@@ -57,7 +64,7 @@ def test_predict_folders_skips_unreadable(model, parts, tmp_path):
     for f in sorted((parts/'dent').iterdir())[:3]: (tmp_path/'new'/f.name).write_bytes(f.read_bytes())
     (tmp_path/'new'/'broken.png').write_bytes(b'\x89PNG not really')
     (tmp_path/'new'/'notes.txt').write_text('not an image')
-    r = finalbn('predict', out, tmp_path/'new', '--out', tmp_path/'p.csv', '--gradcam', tmp_path/'maps')
+    r = here('predict', out, tmp_path/'new', '--out', tmp_path/'p.csv', '--gradcam', tmp_path/'maps')
     assert r.returncode == 0, r.stderr[-2000:]
     p = pd.read_csv(tmp_path/'p.csv')
     assert len(p) == 3 and set(p.pred) <= {'dent', 'ok', 'scratch'}
@@ -68,8 +75,8 @@ def test_predict_folders_skips_unreadable(model, parts, tmp_path):
 
 def test_no_final_bn_changes_the_outputs(model, parts, tmp_path):
     _,out = model
-    a = finalbn('predict', out, parts/'dent', '--out', '-')
-    b = finalbn('predict', out, parts/'dent', '--out', '-', '--no-final-bn')
+    a = here('predict', out, parts/'dent', '--out', '-')
+    b = here('predict', out, parts/'dent', '--out', '-', '--no-final-bn')
     assert a.returncode == b.returncode == 0
     pa,pb = pd.read_csv(io.StringIO(a.stdout)),pd.read_csv(io.StringIO(b.stdout))   # stdout: the CSV alone
     assert pa.path.tolist() == pb.path.tolist() and len(pa) == 6
@@ -180,7 +187,7 @@ def wide(tmp_path_factory):
 def test_recall_target_holds_on_the_test_split(wide, tmp_path):
     "Catches a --recall rule that does not carry from the validation split to the held-out test split, and a model that does not keep it"
     out = tmp_path/'m'
-    rt = finalbn('train', wide, '--out', out, '--size', '32', '--epochs', '2', '--bs', '32', '--valid', '0.25', '--test', '0.25', '--recall', 'scratch=0.9')
+    rt = here('train', wide, '--out', out, '--size', '32', '--epochs', '2', '--bs', '32', '--valid', '0.25', '--test', '0.25', '--recall', 'scratch=0.9')
     assert rt.returncode == 0, rt.stderr[-2000:]
     assert 'Decision rule: scratch where p ≥ ' in rt.stdout and 'chosen on the validation split for a recall of 0.9' in (out/'MODEL_CARD.md').read_text()
     d = json.loads((out/'model.json').read_text())['decision']
@@ -188,7 +195,7 @@ def test_recall_target_holds_on_the_test_split(wide, tmp_path):
     m = load_manifest(out/'manifest.csv')
     nv,nt = ((m.split == 'valid') & (m.label == 'scratch')).sum(),((m.split == 'test') & (m.label == 'scratch')).sum()
     tst = m[(m.split == 'test')]
-    r = finalbn('predict', out, *tst.path, '--out', tmp_path/'p.csv')
+    r = here('predict', out, *tst.path, '--out', tmp_path/'p.csv')
     p = pd.read_csv(tmp_path/'p.csv').assign(label=tst.label.values)
     recall = (p[p.label == 'scratch'].pred == 'scratch').mean()
     # the bound: the target less three standard errors of the difference of two binomial proportions at the target, for the validation and test counts
@@ -202,7 +209,7 @@ def test_predict_images_equals_finalbn_predict(model, parts, tmp_path):
     from finalbn_fastai.inference import load_model, predict_images
     _,out = model
     files = sorted((parts/'dent').iterdir())
-    r = finalbn('predict', out, *files, '--out', tmp_path/'p.csv', '--abstain', '0.6')
+    r = here('predict', out, *files, '--out', tmp_path/'p.csv', '--abstain', '0.6')
     assert r.returncode == 0, r.stderr[-2000:]
     cli = pd.read_csv(tmp_path/'p.csv')
     py = predict_images(load_model(out), files, abstain=0.6)
@@ -236,10 +243,10 @@ def test_model_saved_before_calibration_still_predicts(model, parts, tmp_path):
     _,out = model
     old = tmp_path/'old'; shutil.copytree(out, old)
     spec = json.loads((old/'model.json').read_text()); del spec['decision']; (old/'model.json').write_text(json.dumps(spec))
-    r = finalbn('predict', old, parts/'dent', '--out', '-')
+    r = here('predict', old, parts/'dent', '--out', '-')
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stderr.count('saved before models kept a calibration') == 1
-    raw = finalbn('predict', out, parts/'dent', '--out', '-', '--no-calibration')
+    raw = here('predict', out, parts/'dent', '--out', '-', '--no-calibration')
     a,b = pd.read_csv(io.StringIO(r.stdout)),pd.read_csv(io.StringIO(raw.stdout))
     np.testing.assert_allclose(a[['p_dent', 'p_ok', 'p_scratch']], b[['p_dent', 'p_ok', 'p_scratch']], atol=1e-6)
     assert (a.pred == a.pred_argmax).all()
