@@ -117,3 +117,19 @@ def test_more_offline_bodies_run_on_the_fast_path(tmp_path):
     rows = load_results(tmp_path/'r.csv')
     assert rows.arch.tolist() == ['efficientnet_lite1', 'efficientnet_lite2'] and rows.fast_path.all() and rows.pretrained.all()
     assert len(list((Path(__import__('os').environ['FINALBN_CACHE'])/'features').glob('efficientnet_lite[12]-*-32'))) == 2   # a feature cache per body
+
+def test_snippet_on_images_of_any_shape(model, tmp_path):
+    "The README's preprocessing is fastai's on images that are neither square nor of the model's size, grey or with alpha: the same probabilities"
+    from PIL import Image
+    out,_ = model
+    rng,files = np.random.default_rng(0),[]
+    for i,shape in enumerate([(200, 300, 3), (383, 255, 3), (57, 41, 3), (480, 640), (90, 120, 4)]):
+        Image.fromarray(rng.integers(0, 255, shape, dtype=np.uint8)).save(tmp_path/f'img{i}.png')
+        files.append(tmp_path/f'img{i}.png')
+    assert main(['export', str(out), '--out', str(tmp_path/'m.onnx')]) == 0
+    assert main(['predict', str(out), *map(str, files), '--out', str(tmp_path/'p.csv')]) == 0
+    pred = pd.read_csv(tmp_path/'p.csv')
+    assert len(pred) == 5
+    ns = {'files': files}
+    exec(deploy_snippet().replace("'model/model.onnx'", repr(str(tmp_path/'m.onnx'))), ns)
+    np.testing.assert_allclose(ns['probs'], pred[[f"p_{c}" for c in ns['meta']['classes']]].to_numpy(), atol=1e-4)
