@@ -159,8 +159,10 @@ def test_damaged_results_file(fake_pv, tmp_path, capsys, no_training):
 def test_ctrl_c_in_a_sweep(tmp_path):
     "SIGINT in the middle of the demo's sweep: one line, exit 130, the finished runs kept; the same command resumes"
     out = tmp_path/'demo'
-    cmd = [str(Path(sys.executable).parent/'finalbn'), 'demo', '--out', str(out), '--seeds', '60', '--epochs', '60']   # ~30 s of runs after the first rows
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cmd = [str(Path(sys.executable).parent/'finalbn'), 'demo', '--out', str(out), '--seeds', '20', '--epochs', '30']
+    # SIGINT as at a terminal: a test run started in the background (`cmd &` in a script, nohup) ignores it, and a child
+    # inherits that; Python then never raises KeyboardInterrupt, and the demo would run to its end
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         t0 = time.time()
         while time.time() - t0 < 300 and p.poll() is None:
@@ -176,7 +178,7 @@ def test_ctrl_c_in_a_sweep(tmp_path):
     assert err.strip().splitlines()[-1] == "finalbn: interrupted; the finished runs are kept in demo.csv; the same command resumes"
     from finalbn_fastai.results import load_results
     kept = len(load_results(out/'demo.csv'))
-    assert 1 <= kept < 120
+    assert 1 <= kept < 40
 
 
 @pytest.fixture(scope='module')
