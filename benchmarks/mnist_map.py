@@ -1,4 +1,4 @@
-"""The MNIST map (`finalbn mnist map`, the `26_effect_map` chapter): its sweep's time beside the arithmetic limit of this machine.
+"""The MNIST map (`finalbn mnist map`, the `42_effect_map` chapter): its sweep's time beside the arithmetic limit of this machine.
 
 The map's grid trains Table 4.7's simple CNN and Table 4.8's one-hidden-layer network at 24 points, without and with the final BN,
 10 seeds each (480 runs). Its arithmetic is counted here layer by layer (a convolution: 2·Cin·k²·Cout·Hout·Wout per image; a

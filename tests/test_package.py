@@ -64,7 +64,7 @@ def test_notebooks_needing_absent_data_are_skipped(tmp_path):
     r = subprocess.run([sys.executable, str(ROOT/'tools'/'data_skips.py')], capture_output=True, text=True, env=env)
     skipped = set(re.findall(r'SKIPPED nbs/(\S+):', r.stderr))
     declared = {nb.relative_to(ROOT/'nbs').as_posix() for nb in (ROOT/'nbs').rglob('*.ipynb') if 'requires-data:' in nb.read_text()}
-    assert skipped == declared and {'api/02_data.ipynb', '10_table_4_2.ipynb', '20_table_4_7.ipynb'} <= skipped
+    assert skipped == declared and {'api/03_data.ipynb', '26_table_4_2.ipynb', '36_table_4_7.ipynb'} <= skipped
     assert all('copy is absent' in l for l in r.stderr.strip().splitlines())
     nbdev_test = Path(sys.executable).parent/'nbdev-test'
     r = subprocess.run([str(nbdev_test), '--n-workers', '2', '--skip-file-re', r.stdout.strip(), str(ROOT/'nbs')],

@@ -103,7 +103,7 @@ def remedies_summary_table() -> str:
     return _md(['setting', 'final BN', 'best remedy without it', 'no remedy'], sorted(rows, key=order))
 
 def own_data_table() -> str:
-    "PlantVillage's tomato folders trained as a user's own images (nbs/24_own_data): per setting, the mean over seeds without → with the final BN"
+    "PlantVillage's tomato folders trained as a user's own images (nbs/40_own_data): per setting, the mean over seeds without → with the final BN"
     cs = class_scores(load_results(RESULTS/'own_data.csv'), 'Tomato_healthy')
     t = cs.groupby(['classes', 'final_bn']).mean()
     arrow = lambda n,c: f"{t.loc[(n, False), c]:.3f} → {t.loc[(n, True), c]:.3f}"
@@ -113,7 +113,7 @@ def own_data_table() -> str:
                  int(cs[(cs.classes == n) & cs.final_bn].seed.nunique())] for n in (2, 10)])
 
 def momentum_readme_table() -> str:
-    "The final BN's momentum (nbs/25_momentum): per data set, the minority F1 and the ECE (means over seeds) without the final BN and at each momentum"
+    "The final BN's momentum (nbs/41_momentum): per data set, the minority F1 and the ECE (means over seeds) without the final BN and at each momentum"
     t = pd.concat([momentum_table(load_results(RESULTS/'momentum_demo.csv'), name='demo digits 3 vs 8'), momentum_table(load_results(RESULTS/'momentum.csv')),
                    momentum_table(load_results(RESULTS/'momentum_mnist.csv'))])
     settings = list(dict.fromkeys(t.index.get_level_values('setting')))
@@ -122,7 +122,7 @@ def momentum_readme_table() -> str:
     return _md(['minority F1 / ECE'] + settings, rows)
 
 def decisions_table() -> str:
-    "Calibration and operating points on Tomato (nbs/27_operating_points, nbs/figures/decisions.csv): per model and test-time setting, the mean over seeds"
+    "Calibration and operating points on Tomato (nbs/43_operating_points, nbs/figures/decisions.csv): per model and test-time setting, the mean over seeds"
     d = pd.read_csv(RESULTS.parent/'figures'/'decisions.csv')   # beside its figure: not a results file of runs
     g = d.groupby(['final_bn', 'tta']).mean(numeric_only=True)
     a = lambda r,x,y: f"{r[x]:.3f} → {r[y]:.3f}"
