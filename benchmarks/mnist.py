@@ -8,7 +8,7 @@ nothing is reused from earlier runs. Run: .venv/bin/python benchmarks/mnist.py [
 import argparse, os, platform, tempfile, time
 from pathlib import Path
 from finalbn_fastai.sweeps import sweep                # the package first: it quiets torch's warning about fastai, here and in the workers
-from finalbn_fastai.config import SCALES, table_4_8_grid, with_seeds
+from finalbn_fastai.grids import SCALES, table_4_8_grid, with_seeds
 from finalbn_fastai.training import run, config_split, config_learner, torch_threads
 import torch
 from fastcore.basics import num_cpus

@@ -13,7 +13,8 @@ from pathlib import Path
 import torch
 from torch import nn
 from finalbn_fastai.sweeps import sweep                # the package first: it quiets torch's warning about fastai, here and in the workers
-from finalbn_fastai.config import MAP_GRIDS, map_grid, with_seeds, config_counts
+from finalbn_fastai.config import config_counts
+from finalbn_fastai.grids import MAP_GRIDS, map_grid, with_seeds
 from finalbn_fastai.model import mnist_model
 from finalbn_fastai.results import load_results, row_config
 from seeds import machine                              # benchmarks/seeds.py, beside this script

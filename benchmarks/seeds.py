@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np, torch
 from torch import nn
 from finalbn_fastai.sweeps import sweep                # the package first: it quiets torch's warning about fastai, here and in the workers
-from finalbn_fastai.config import SCALES, ImageConfig, with_seeds, table_4_8_grid
+from finalbn_fastai.config import ImageConfig
+from finalbn_fastai.grids import SCALES, with_seeds, table_4_8_grid
 from finalbn_fastai.training import run, config_split, config_learner, torch_threads
 from finalbn_fastai.seeds import run_seeds, seeds_agree
 from mnist import plain_loop_seconds                  # benchmarks/mnist.py, beside this script

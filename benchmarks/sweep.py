@@ -7,7 +7,8 @@ file; the rows of the two are checked to be the same. Run: .venv/bin/python benc
 import argparse, os, platform, tempfile, time
 from pathlib import Path
 from finalbn_fastai.sweeps import sweep               # the package first: it quiets torch's warning about fastai
-from finalbn_fastai.config import SCALES, DigitsConfig, demo_grid, table_4_8_grid, with_seeds
+from finalbn_fastai.config import DigitsConfig
+from finalbn_fastai.grids import SCALES, demo_grid, table_4_8_grid, with_seeds
 import pandas as pd, torch
 
 def _plain(steps:int=3000) -> float:

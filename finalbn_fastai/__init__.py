@@ -10,8 +10,8 @@ from importlib import import_module
 # torch 2.14 warns about torch.jit.script on every `import fastai`; it is fastai's to fix and says nothing to our users.
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 
-_MODULES = ['core', 'config', 'data', 'digits', 'model', 'remedies', 'features', 'evaluation', 'training', 'seeds', 'decisions', 'inference', 'export', 'results',
-            'sweeps', 'interpretation', 'app', 'tables', 'effect']   # in the data's order; not `cli` nor `test_utils`
+_MODULES = ['core', 'paper', 'config', 'grids', 'data', 'digits', 'model', 'remedies', 'features', 'evaluation', 'training', 'seeds', 'decisions',
+            'inference', 'export', 'results', 'sweeps', 'interpretation', 'app', 'stats', 'tables', 'summaries', 'effect']   # in the data's order; not `cli` nor `test_utils`
 
 def __getattr__(name:str):
     "A public name of one of `_MODULES` (importing it on first use), or `__all__`, all of them"

@@ -92,9 +92,9 @@ def demo(out:str='demo_out', # folder for demo.csv (the results file: a row per 
         raise FinalBNError(f"{out/'demo.csv'} holds the per-seed rows of an earlier version, not a results file: remove it, or pass another --out")
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    from finalbn_fastai.config import demo_grid, with_seeds
+    from finalbn_fastai.grids import demo_grid, with_seeds
     from finalbn_fastai.sweeps import sweep
-    from finalbn_fastai.tables import demo_table, demo_plot
+    from finalbn_fastai.summaries import demo_table, demo_plot
     base = DigitsConfig(epochs=epochs)
     print(f"Digits (scikit-learn): train {base.train[0]} x '{base.majority}' + {base.train[1]} x '{base.minority}', test {base.test[0]} + {base.test[1]}; "
           f"one hidden layer of {base.n_hidden}; {seeds} seed(s), {epochs} epochs each")
@@ -314,7 +314,7 @@ def sweep(cfg:ImageConfig,            # the base config of the sweep
           batch_seeds:int=10,         # seeds of one configuration trained at once as one model where that is exact (1: one at a time); the rows are the same
          ):
     "Run a sweep of the study (the paper's grid of switches, the imbalance ratio, the batch size or the remedies) over seeds; resumable"
-    from finalbn_fastai.config import paper_grid, ratio_grid, batch_grid, remedy_grid, with_seeds
+    from finalbn_fastai.grids import paper_grid, ratio_grid, batch_grid, remedy_grid, with_seeds
     from finalbn_fastai.model import get_arch
     get_arch(cfg.arch)
     if seeds < 1: raise FinalBNError(f"--seeds must be at least 1, got {seeds}")
@@ -375,7 +375,7 @@ def mnist(name:str,                  # 4.7 (digit settings, simple CNN), 4.8 (ac
     given = lambda **kw: [k.replace('_', '-') for k,v in kw.items() if v is not None]
     if name != 'map' and grid is not None: raise FinalBNError(f"--grid is for the map, not for {name}")
     if name != 'body' and arch is not None: raise FinalBNError(f"--arch is for body, not for {name}: the MNIST networks are --model cnn or mlp")
-    from finalbn_fastai.config import SCALES, table_4_7_grid, table_4_8_grid, remedy_grid, map_grid_named, map_grid, mnist_body_grid, with_seeds
+    from finalbn_fastai.grids import SCALES, table_4_7_grid, table_4_8_grid, remedy_grid, map_grid_named, map_grid, mnist_body_grid, with_seeds
     from finalbn_fastai.model import get_arch
     if workers is None: workers = 1 if cluster or scheduler_file else min(8, num_cpus())
     place = (workers, cluster, scheduler_file, gpus_per_run, batch_seeds)
@@ -486,8 +486,8 @@ def export(model:str,                 # folder of a model saved by finalbn train
     out = Path(out) if out else Path(model)/'model.onnx'
     if out.exists() and not force: raise FinalBNError(f"{out} exists; pass --force to overwrite it")
     check_writable(out)
-    from finalbn_fastai.export import _onnx, export_onnx, read_onnx_metadata, onnx_max_diff
-    _onnx()                                                                   # the extra, before the model is loaded
+    from finalbn_fastai.export import require_onnx, export_onnx, read_onnx_metadata, onnx_max_diff
+    require_onnx()                                                                   # the extra, before the model is loaded
     from finalbn_fastai.inference import load_model
     learn = load_model(model)
     export_onnx(learn, out, no_final_bn=no_final_bn, force=True)

@@ -4,13 +4,13 @@
 
 # %% ../nbs/api/00_core.ipynb #571cac09
 from __future__ import annotations
-import os, tempfile, warnings
+import os, re, tempfile, warnings
 from contextlib import contextmanager
 from pathlib import Path
 from fastcore.xtras import atomic_save
 
 # %% auto #0
-__all__ = ['FinalBNError', 'shared_data', 'cache_dir', 'atomic_write', 'check_writable', 'read_cached', 'download']
+__all__ = ['FinalBNError', 'shared_data', 'cache_dir', 'atomic_write', 'check_writable', 'read_cached', 'name_key', 'download']
 
 # %% ../nbs/api/00_core.ipynb #9a3cf1f7
 class FinalBNError(ValueError):
@@ -69,6 +69,12 @@ def read_cached(fn, read, what:str):
         warnings.warn(f"the cached {what} {fn} were damaged ({type(e).__name__}); making them again")
         fn.unlink(missing_ok=True)
         return None
+
+# %% ../nbs/api/00_core.ipynb #95041cbd
+def name_key(s) -> str:
+    "`s` as names are compared: lower case, letters and digits only ('Pepper,_bell' is 'pepperbell')"
+    return re.sub(r'[^0-9a-z]', '', str(s).lower())
+
 
 # %% ../nbs/api/00_core.ipynb #b7c0005c
 def download(url:str, what:str, instead:str) -> Path:

@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from .core import FinalBNError
-from .config import (ImageConfig, MnistConfig, DigitsConfig, FolderConfig, MapGrid, map_grid_named, map_points, config_counts,
-                                   parse_digits, split_sizes)
+from .config import ImageConfig, MnistConfig, DigitsConfig, FolderConfig, config_counts, parse_digits, split_sizes
+from .grids import MapGrid, map_grid_named, map_points
 from .results import load_results, row_config
-from .tables import (bootstrap_ci, paper_table, table_4_2, table_4_3, table_4_4, table_4_6, table_4_7, table_4_8,
-                                   switch_gains, one_setting)
+from .paper import paper_table
+from .stats import bootstrap_ci
+from .tables import table_4_2, table_4_3, table_4_4, table_4_6, table_4_7, table_4_8, switch_gains, one_setting
 
 # %% auto #0
 __all__ = ['SOURCES', 'FROZEN', 'WHOLE', 'minority_scores', 'what_trains', 'setting_of', 'setting_label', 'result_files',

@@ -10,7 +10,8 @@ from dataclasses import asdict
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image
-from .config import ImageConfig, config_id
+from .config import ImageConfig
+from .grids import config_id
 from .results import result_dtypes
 
 # %% auto #0
@@ -63,8 +64,8 @@ def seeded_draws(seed:int=1, n:int=200, pause:float=0.01, own:bool=True) -> list
     import random, time, torch
     from fastai.torch_core import set_seed
     if own:
-        from finalbn_fastai.sweeps import _own_random
-        _own_random()
+        from finalbn_fastai.sweeps import own_random
+        own_random()
     out = []
     for _ in range(n):
         set_seed(seed, reproducible=True)

@@ -118,7 +118,7 @@ def test_demo_writes_rows_and_chart(tmp_path, capsys):
     stdout = capsys.readouterr().out
     assert 'without final BN' in stdout and 'with final BN' in stdout and 'minority F1' in stdout
     from finalbn_fastai.results import load_results
-    from finalbn_fastai.tables import demo_table
+    from finalbn_fastai.summaries import demo_table
     rows = load_results(out/'demo.csv')                               # a results file of the demo's runs
     assert sorted(zip(rows.final_bn, rows.seed)) == [(False,0), (False,1), (True,0), (True,1)] and set(rows.epochs) == {5}
     assert demo_table(rows).loc['with final BN', 'minority F1 (3)'] in stdout   # what it printed is the table of its rows

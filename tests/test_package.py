@@ -64,7 +64,7 @@ def test_notebooks_needing_absent_data_are_skipped(tmp_path):
     r = subprocess.run([sys.executable, str(ROOT/'tools'/'data_skips.py')], capture_output=True, text=True, env=env)
     skipped = set(re.findall(r'SKIPPED nbs/(\S+):', r.stderr))
     declared = {nb.relative_to(ROOT/'nbs').as_posix() for nb in (ROOT/'nbs').rglob('*.ipynb') if 'requires-data:' in nb.read_text()}
-    assert skipped == declared and {'api/03_data.ipynb', '26_table_4_2.ipynb', '36_table_4_7.ipynb'} <= skipped
+    assert skipped == declared and {'api/04_data.ipynb', '26_table_4_2.ipynb', '36_table_4_7.ipynb'} <= skipped
     assert all('copy is absent' in l for l in r.stderr.strip().splitlines())
     nbdev_test = Path(sys.executable).parent/'nbdev-test'
     r = subprocess.run([str(nbdev_test), '--n-workers', '2', '--skip-file-re', r.stdout.strip(), str(ROOT/'nbs')],
@@ -80,3 +80,19 @@ def test_no_file_calls_full_mnist_the_papers_scale():
     assert len(files) > 50
     hits = [f"{f.relative_to(ROOT)}:{i}: {m.group(0)}" for f in files for i,line in enumerate(f.read_text().splitlines(), 1) if (m := bad.search(line))]
     assert not hits, hits[:5]
+
+def test_modules_import_only_earlier_modules_and_public_names():
+    "Catches a module that imports from a later one (the package reads in the data's order) or takes another module's private `_name`"
+    import ast
+    from finalbn_fastai import _MODULES
+    order = _MODULES + ['cli', 'test_utils']
+    assert set(order) == {p.stem for p in (ROOT/'finalbn_fastai').glob('*.py')} - {'__init__', '_modidx'}
+    bad = []
+    for i,m in enumerate(order):
+        for node in ast.walk(ast.parse((ROOT/'finalbn_fastai'/f'{m}.py').read_text())):
+            if not isinstance(node, ast.ImportFrom): continue
+            src = node.module.removeprefix('finalbn_fastai.') if node.module and node.module.startswith('finalbn_fastai.') else node.module if node.level else None
+            if src is None or src not in order: continue
+            if order.index(src) >= i: bad.append(f'{m} imports the later module {src}')
+            bad += [f'{m} imports {src}.{a.name}' for a in node.names if a.name.startswith('_')]
+    assert not bad, bad

@@ -1,6 +1,6 @@
 "The paper's tables in the package's data (finalbn_fastai/paper) are typed in by hand: check them against the sums the thesis itself states."
 import numpy as np, pandas as pd
-from finalbn_fastai.tables import PAPER_DIR
+from finalbn_fastai.paper import PAPER_DIR
 
 def read(n): return pd.read_csv(PAPER_DIR/f'table_{n}.csv')
 

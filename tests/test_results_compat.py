@@ -14,7 +14,8 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt
 import pandas as pd, pytest
 from snapshot_utils import flatten, fig_values, differences
-from finalbn_fastai.config import ImageConfig, MnistConfig, DigitsConfig, demo_grid, with_seeds
+from finalbn_fastai.config import ImageConfig, MnistConfig, DigitsConfig
+from finalbn_fastai.grids import demo_grid, with_seeds
 from finalbn_fastai.results import load_results, row_config, late_columns
 from finalbn_fastai import tables as T
 

@@ -4,7 +4,8 @@ from types import SimpleNamespace
 from pathlib import Path
 import pandas as pd, pytest
 from finalbn_fastai.cli import main
-from finalbn_fastai.config import ImageConfig, MnistConfig, SCALES, paper_grid, table_4_8_grid, with_seeds
+from finalbn_fastai.config import ImageConfig, MnistConfig
+from finalbn_fastai.grids import SCALES, paper_grid, table_4_8_grid, with_seeds
 from finalbn_fastai.core import FinalBNError
 from finalbn_fastai.results import load_results, load_probs, probs_dir
 from finalbn_fastai.test_utils import make_fake_plantvillage, finalbn_cmd
@@ -201,7 +202,8 @@ def test_worker_draws_are_the_runs_own(dask_cluster):
 def test_executor_used_as_given(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
     from finalbn_fastai.sweeps import sweep
-    from finalbn_fastai.config import DigitsConfig, demo_grid
+    from finalbn_fastai.config import DigitsConfig
+    from finalbn_fastai.grids import demo_grid
     with ThreadPoolExecutor(2) as ex:
         res = sweep(demo_grid(DigitsConfig(epochs=1)), tmp_path/'r.csv', executor=ex)
         assert len(res) == 2 and ex.submit(lambda: 7).result() == 7      # not shut down by the sweep
@@ -289,7 +291,8 @@ def test_cluster_unknown_scheduler_file_one_line(tmp_path, capsys):
 def test_script_without_main_guard_one_line(tmp_path):
     script = tmp_path/'unguarded.py'                                   # the workers import a script: it must guard its sweep
     script.write_text(f"""from finalbn_fastai.sweeps import sweep
-from finalbn_fastai.config import DigitsConfig, demo_grid
+from finalbn_fastai.config import DigitsConfig
+from finalbn_fastai.grids import demo_grid
 sweep(demo_grid(DigitsConfig(epochs=1)), {str(tmp_path/'u.csv')!r}, workers=2)
 """)
     r = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=300)

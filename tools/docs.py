@@ -38,7 +38,7 @@ h1:hover .anchor-link, h2:hover .anchor-link, h3:hover .anchor-link, h4:hover .a
 """
 
 def page_name(nb:Path) -> str:
-    "The page of a notebook: its name without the number prefix, as nbdev's doc links expect ('api/08_evaluation' -> 'evaluation.html')"
+    "The page of a notebook: its name without the number prefix, as nbdev's doc links expect ('api/09_evaluation' -> 'evaluation.html')"
     return re.sub(r'^\d+[a-z]?_', '', nb.stem) + '.html'
 
 def frontmatter(nb) -> dict:
