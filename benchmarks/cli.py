@@ -1,6 +1,6 @@
 """How fast `finalbn --help` and `finalbn run --help` answer: wall time of the real command, best of `--reps`, against an
 empty Python start-up (the floor) and against importing torch and fastai (what every `--help` paid before the command
-line stopped importing them). The target (issue 15): under 1 s on this machine.
+line stopped importing them). The target: under 1 s on this machine.
 Run: .venv/bin/python benchmarks/cli.py [--reps 5]"""
 import argparse, os, platform, subprocess, sys, time
 from pathlib import Path

@@ -2,7 +2,7 @@
 and two ratios measured in this one process: a run against a plain PyTorch loop over the same tensors, and one seed of the table
 run in worker processes against the same runs one after another.
 
-The target (issue 6): the whole table in under 10 minutes on 2 CPU cores, at the stated protocol (1,000 eights, 10 threes), each seed run on
+The target: the whole table in under 10 minutes on 2 CPU cores, at the stated protocol (1,000 eights, 10 threes), each seed run on
 its own (`batch_seeds=1`: seeds trained as one model are `benchmarks/seeds.py`'s). The sweeps write to temporary results files, so
 nothing is reused from earlier runs. Run: .venv/bin/python benchmarks/mnist.py [--seeds 10] [--epochs 100] [--workers 2]"""
 import argparse, os, platform, tempfile, time

@@ -1,7 +1,7 @@
 """Ten seeds trained as one model (`run_seeds`) against the same ten seeds one after another through the package, and the
 package's cost per seed, batched, against a plain PyTorch loop of one seed on the same tensors. All in this one process.
 
-Three figures (issue 18's targets in brackets):
+Three figures (the targets in brackets):
 - the MNIST one-hidden-layer network of Table 4.8 (softmax, CCE, the final BN; 100 epochs): batched vs one after another [5x];
 - the head on cached EfficientNet-Lite0 features of Table 4.2 (Apple, final BN, 10 epochs, 224 px; features cached first) [4x];
 - the package's time per seed, batched, against a plain PyTorch loop (torch.optim.Adam) over one seed's tensors [1.0];

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, dataclasses, functools, inspect, re, sys
 from contextlib import contextmanager
-from dataclasses import fields, MISSING
+from dataclasses import fields
 from pathlib import Path
 from typing import Annotated
 from fastcore.basics import num_cpus
@@ -14,13 +14,13 @@ from fastcore.docments import docments
 from fastcore.script import anno_parser
 import finalbn_fastai
 from .core import FinalBNError, check_writable
-from .config import RunConfig, ImageConfig, MnistConfig, DigitsConfig, FolderConfig, KINDS, counts_pair, OBJECTIVES
+from .config import ImageConfig, MnistConfig, DigitsConfig, FolderConfig, Placement, KINDS, counts_pair, parse_groups, OBJECTIVES
 
 # %% auto #0
-__all__ = ['GRIDS', 'MNIST_SWEEPS', 'TABLES', 'COMMANDS', 'command_parser', 'demo', 'split', 'train', 'predict', 'serve', 'run',
-           'sweep', 'inside', 'mnist', 'table', 'export', 'main']
+__all__ = ['OPTION_GROUPS', 'COMMANDS', 'GRIDS', 'MNIST_SWEEPS', 'TABLES', 'command_parser', 'command', 'main', 'demo', 'split',
+           'train', 'predict', 'export', 'serve', 'run', 'sweep', 'inside', 'mnist', 'table']
 
-# %% ../nbs/api/23_cli.ipynb #0d8a7162
+# %% ../nbs/api/23_cli.ipynb #37727758
 def _counts(v):
     "The argparse type of a config's count fields: `(healthy, unhealthy)` from '1000,10'"
     try: return counts_pair(v)
@@ -48,38 +48,110 @@ def _add_config(p:argparse.ArgumentParser, kind:type):
             p.add_argument(opt, dest=f.name, type=typ, default=d, metavar=f'({f.type if f.type != "tuple" else "counts"})',
                            help=f'{h} (default: {shown})')
 
-def _config_param(func):
-    "The name and kind of `func`'s parameter annotated with a kind of config, or None"
-    for k,v in docments(func, full=True, eval_str=True).items():
-        if v.anno in KINDS: return k, v.anno
-    return None
+OPTION_GROUPS = KINDS + (Placement,)   # a parameter annotated with one of these takes its fields as options
 
-def _without(func, name:str):
-    "`func` as its parser sees it: the same comments and annotations, without the parameter `name`"
+def _option_groups(func) -> dict:
+    "The parameters of `func` annotated with a kind of config or `Placement`: name -> class"
+    return {k: v.anno for k,v in docments(func, full=True, eval_str=True).items() if v.anno in OPTION_GROUPS}
+
+def _without(func, names):
+    "`func` as its parser sees it: the same comments and annotations, without the parameters `names`"
     @functools.wraps(func)
     def f(*args, **kwargs): return func(*args, **kwargs)
     sig = inspect.signature(func, eval_str=True)
-    f.__signature__ = sig.replace(parameters=[v for k,v in sig.parameters.items() if k != name])
+    f.__signature__ = sig.replace(parameters=[v for k,v in sig.parameters.items() if k not in names])
     return f
 
 def command_parser(func, prog:str, pos:list=None) -> argparse.ArgumentParser:
-    "The parser of the command `func`: its parameters (fastcore's `anno_parser`), the fields of its config, and --version"
-    cp = _config_param(func)
-    p = anno_parser(func if cp is None else _without(func, cp[0]), prog=prog, pos=pos)
-    if cp is not None: _add_config(p, cp[1])
+    "The parser of the command `func`: its parameters (fastcore's `anno_parser`), the fields of its config and placement, and --version"
+    groups = _option_groups(func)
+    p = anno_parser(_without(func, groups) if groups else func, prog=prog, pos=pos)
+    for kind in groups.values(): _add_config(p, kind)
     p.add_argument('--version', action='version', version=f'finalbn_fastai {finalbn_fastai.__version__}')
     return p
 
 def _call(func, args:dict):
-    "Call the command `func` with the parsed `args`, its config built from the fields"
+    "Call the command `func` with the parsed `args`, its config and placement built from their fields"
     for k in ('pdb','xtra'): args.pop(k, None)
-    cp = _config_param(func)
-    if cp is not None:
-        name,kind = cp
-        args[name] = kind(**{f.name: args.pop(f.name) for f in fields(kind)})
+    for name,kind in _option_groups(func).items(): args[name] = kind(**{f.name: args.pop(f.name) for f in fields(kind)})
     return func(**args)
 
-# %% ../nbs/api/23_cli.ipynb #311e2a0c
+COMMANDS = {}   # the subcommands of finalbn by name, in the order `finalbn --help` lists them
+
+def command(*pos:str):
+    "Make the decorated function the subcommand of its name, its parameters `pos` positional"
+    def register(f):
+        f.positional = list(pos)
+        COMMANDS[f.__name__] = f
+        return f
+    return register
+
+# %% ../nbs/api/23_cli.ipynb #cbff8c69
+def _usage() -> str:
+    width = max(map(len, COMMANDS))
+    cmds = '\n'.join(f"  {k:<{width}}  {f.__doc__}" for k,f in COMMANDS.items())
+    return (f"usage: finalbn COMMAND [options]\n\nThe final BatchNorm layer for imbalanced image classification "
+            f"(Kocaman, Shir & Bäck), with fastai.\n\ncommands:\n{cmds}\n\n'finalbn COMMAND --help' lists a command's options; "
+            f"'finalbn --version' prints the version.")
+
+def _cli_spelling(msg:str, func) -> str:
+    "`msg` as the command line spells it: `final_bn=False` is --no-final-bn, `epochs=3` is --epochs 3 (for `func`'s parameters and config fields)"
+    groups = _option_groups(func)
+    defaults = {f.name: f.default for kind in groups.values() for f in fields(kind)}
+    defaults.update({k: v.default for k,v in inspect.signature(func).parameters.items() if k not in groups})
+    def sub(m):
+        k,v = m.group(1),m.group(2)
+        if k not in defaults: return m.group(0)
+        opt = k.replace('_','-')
+        if v in ('True','False') and isinstance(defaults[k], bool):
+            flag = f'--no-{opt}' if defaults[k] else f'--{opt}'                 # the flag that turns the default over
+            return flag if (v == 'True') != defaults[k] else f'no {flag}'
+        return f'--{opt} {v}'
+    msg = re.sub(r"`([a-z][a-z0-9_]*)`", lambda m: '--'+m.group(1).replace('_','-') if m.group(1) in defaults else m.group(0), msg)   # `workers`: --workers
+    return re.sub(r"\b([a-z][a-z0-9_]*)=([^\s,;:()]+)", sub, msg)
+
+@contextmanager
+def _bars_on_stderr():
+    "fastprogress's console bars on stderr, and only where stderr is a terminal: stdout keeps only results"
+    import fastprogress.fastprogress as fp
+    def _write(*args, **kwargs):
+        if sys.stderr.isatty(): print(*args, **{**kwargs, 'file': sys.stderr})
+    old = fp.WRITER_FN
+    fp.WRITER_FN, fp.print = _write, _write      # `print` in fastprogress's module draws the bars
+    try: yield
+    finally:
+        fp.WRITER_FN = old
+        del fp.print
+
+_RESUME = "the finished runs are kept in {}; the same command resumes"
+_INTERRUPTED = {**dict.fromkeys(('run', 'sweep', 'mnist'), _RESUME.format('the results file')), 'demo': _RESUME.format('demo.csv'),
+                'train': "no model was saved", 'serve': "the page is no longer served"}
+
+def main(argv=None) -> int:
+    "Entry point of `finalbn`: dispatch to a subcommand; bad input ends in one line on stderr and exit status 2, Ctrl-C in one line and 130"
+    argv = [str(o) for o in (sys.argv[1:] if argv is None else argv)]
+    if not argv or argv[0] in ('-h','--help'):
+        print(_usage(), file=sys.stdout if argv else sys.stderr)
+        return 0 if argv else 2
+    if argv[0] == '--version': print(f'finalbn_fastai {finalbn_fastai.__version__}'); return 0
+    name,rest = argv[0],argv[1:]
+    if name not in COMMANDS:
+        print(f"finalbn: error: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    try: args = vars(command_parser(COMMANDS[name], f'finalbn {name}', COMMANDS[name].positional).parse_args(rest))
+    except SystemExit as e: return e.code     # argparse has printed the usage and its one-line error (or --help, --version)
+    try:
+        with _bars_on_stderr(): _call(COMMANDS[name], args)
+    except (FinalBNError, OSError) as e:      # OSError: a path the system refused (permissions, not a folder, disk full)
+        print(f"finalbn: error: {_cli_spelling(str(e), COMMANDS[name])}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\nfinalbn: interrupted{'; ' + _INTERRUPTED[name] if name in _INTERRUPTED else ''}", file=sys.stderr)
+        return 130
+    return 0
+
+# %% ../nbs/api/23_cli.ipynb #1530c149
+@command()
 def demo(out:str='demo_out', # folder for demo.csv (the results file: a row per run, resumable) and demo.png (the bar chart)
          seeds:int=10,       # number of seeds; each trains the model with and without the final BN on the same split
          epochs:int=50,      # epochs of fastai's one-cycle schedule per run
@@ -88,8 +160,6 @@ def demo(out:str='demo_out', # folder for demo.csv (the results file: a row per 
     if seeds < 1: raise FinalBNError(f"seeds must be at least 1, got {seeds}")
     if epochs < 1: raise FinalBNError(f"epochs must be at least 1, got {epochs}")
     out = check_writable(out, folder=True)
-    if (out/'demo.csv').is_file() and not (out/'demo.csv').read_text().startswith('schema,'):
-        raise FinalBNError(f"{out/'demo.csv'} holds the per-seed rows of an earlier version, not a results file: remove it, or pass another --out")
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     from finalbn_fastai.grids import demo_grid, with_seeds
@@ -104,6 +174,9 @@ def demo(out:str='demo_out', # folder for demo.csv (the results file: a row per 
     print(demo_table(res).to_string())
     print(f"Per-run rows: {out/'demo.csv'}   chart: {out/'demo.png'}")
 
+
+# %% ../nbs/api/23_cli.ipynb #44d86748
+@command('data')
 def split(data:str,                   # a folder with a folder of images per class; or PlantVillage's class folders with --plant
           out:str='manifest.csv',     # where to write the manifest CSV (finalbn train takes it as DATA)
           plant:str=None,             # PlantVillage: split this plant (e.g. Apple), healthy against all its diseases, by the paper's counts
@@ -128,8 +201,7 @@ def split(data:str,                   # a folder with a folder of images per cla
     with warnings.catch_warnings(record=True) as ws:
         warnings.simplefilter('always')
         if groups:
-            if groups.count(':') != 1: raise FinalBNError(f"--groups must be 'majority folders:minority folders' (e.g. 'ok:defect'), got {groups!r}")
-            items = folder_items(data, *groups.split(':'))
+            items = folder_items(data, *parse_groups(groups))
         else: items = plantvillage_items(data) if plant else image_items(data, classes)
     for w in ws: print(f"finalbn: warning: {w.message}", file=sys.stderr)
     if paper: m = skewed_split(items, plant or items.plant.iloc[0], seed=seed, **sizes)
@@ -139,6 +211,8 @@ def split(data:str,                   # a folder with a folder of images per cla
     what = m.plant.iloc[0] if 'plant' in m else Path(data).name
     print(f"{what}, seed {seed}: {len(m)} images written to {out}\n{tab.to_string()}")
 
+
+# %% ../nbs/api/23_cli.ipynb #0c6d1a82
 def _fit_out(out:Path, force:bool) -> Path:
     "The model folder `out`, checked before training: writable, and holding no model (unless `force`) nor other files"
     from finalbn_fastai.inference import SPEC
@@ -156,6 +230,7 @@ def _tta_probs(learn, split, classes):
     return pd.DataFrame({'item': tst.name.values, 'target': tst.label.astype(str).values, 'pred': [classes[i] for i in p.argmax(1)],
                          **{f'p_{c}': p[:, i] for i,c in enumerate(classes)}})
 
+@command('data')
 def train(data:str,                   # a folder with a folder of images per class (the classes are the folders' names), or a manifest CSV of finalbn split (its split used as it is)
           cfg:FolderConfig,           # the run
           out:str='model',            # folder to keep the model in: model.safetensors, model.json, manifest.csv, MODEL_CARD.md, confusion_matrix.png, calibration.png, operating_points.png, test_predictions.csv
@@ -170,7 +245,7 @@ def train(data:str,                   # a folder with a folder of images per cla
     import pandas as pd
     from finalbn_fastai.model import get_arch, remove_final_bn
     from finalbn_fastai.training import experiment, run as run_config
-    from finalbn_fastai.inference import save_model, SPEC
+    from finalbn_fastai.inference import save_model, confusion_table, SPEC
     from finalbn_fastai.evaluation import class_metrics
     from finalbn_fastai.decisions import class_values
     out = _fit_out(Path(out), force)
@@ -191,8 +266,7 @@ def train(data:str,                   # a folder with a folder of images per cla
     for note in d.get('notes', []): print(f"finalbn: note: {note}", file=sys.stderr)
     m = class_metrics([classes.index(str(t)) for t in probs.target], probs[[f'p_{c}' for c in classes]].to_numpy(), classes)
     m = m.drop(columns='support').assign(images=m.support.astype(int))
-    conf = (pd.crosstab(probs.target.astype(str), probs.pred.astype(str)).reindex(index=classes, columns=classes, fill_value=0)
-            .rename_axis(index='true', columns='predicted'))
+    conf = confusion_table(probs, classes)
     with pd.option_context('display.width', 200):
         print(f"Test split ({len(probs)} held-out images{', test-time augmentation' if tta else ''}), by the arg-max: macro F1 {m.f1.mean():.3f}\n"
               f"{m.round(3).to_string()}\n\nConfusion matrix (rows: true class, columns: predicted):\n{conf.to_string()}\n")
@@ -206,6 +280,9 @@ def train(data:str,                   # a folder with a folder of images per cla
                 print(f"Decision rule: {rule}; else the most probable. Test scores at it:\n{pd.DataFrame(q['scores']).T.drop(columns='support').round(3).to_string()}\n")
     print(f"Model written to {out}: {', '.join(sorted(f.name for f in out.iterdir() if not f.name.startswith('.')))}")
 
+
+# %% ../nbs/api/23_cli.ipynb #9b46c9f0
+@command('model', 'images')
 def predict(model:str,                # folder of a model saved by finalbn train (or save_model)
             images:Annotated[str, dict(nargs='+')], # image files or folders (searched recursively)
             out:str='predictions.csv',  # CSV of the predictions, a row per image: path, pred (the model's rule), pred_argmax and p_<class> per class; '-' for stdout
@@ -249,6 +326,34 @@ def predict(model:str,                # folder of a model saved by finalbn train
           + (f"; written to {out}" if out != '-' else '') + (f"; Grad-CAM maps in {gradcam}" if gradcam else ''),
           file=sys.stderr if out == '-' else sys.stdout)
 
+
+# %% ../nbs/api/23_cli.ipynb #52ddd874
+@command('model')
+def export(model:str,                 # folder of a model saved by finalbn train (or save_model)
+           out:str=None,              # the ONNX file to write (default: MODEL/model.onnx)
+           no_final_bn:bool=False,    # export the model with its final BN removed (Table 4.6): the raw softmax, as finalbn predict --no-final-bn
+           force:bool=False,          # overwrite --out if it exists
+          ):
+    "Export a saved model as one ONNX file for onnxruntime: the final BN and the temperature folded into the last Linear, probabilities out, classes and preprocessing in its metadata (needs finalbn_fastai[export])"
+    out = Path(out) if out else Path(model)/'model.onnx'
+    if out.exists() and not force: raise FinalBNError(f"{out} exists; pass --force to overwrite it")
+    check_writable(out)
+    from finalbn_fastai.export import require_onnx, export_onnx, read_onnx_metadata, onnx_max_diff
+    require_onnx()                                                                   # the extra, before the model is loaded
+    from finalbn_fastai.inference import load_model
+    learn = load_model(model)
+    export_onnx(learn, out, no_final_bn=no_final_bn, force=True)
+    m = read_onnx_metadata(out)
+    bn = {'folded': 'folded into the last Linear', 'removed': 'removed (raw softmax)', 'absent': 'absent'}[m['final_bn']]
+    print(f"{out} written ({out.stat().st_size/1e6:.1f} MB): classes {', '.join(m['classes'])}; {m['size']} px, mean {m['mean']}, std {m['std']}; "
+          f"final BN {bn}" + (f", temperature {m['temperature']:.3g} folded" if m['final_bn'] != 'removed' else ''))
+    d = onnx_max_diff(out, learn, no_final_bn)
+    print("onnxruntime is not installed: the file was not run (pip install onnxruntime)" if d is None else
+          f"onnxruntime gives PyTorch's probabilities to {d:.1e} (4 random images)")
+
+
+# %% ../nbs/api/23_cli.ipynb #47bf7e2f
+@command('models')
 def serve(models:Annotated[str, dict(nargs='+')], # folders of models saved by finalbn train (or save_model): a column each, side by side
           port:int=7860,              # port to listen on
           host:str='127.0.0.1',       # address to listen on: 127.0.0.1 lets only this machine in; 0.0.0.0 every machine that reaches this one
@@ -262,6 +367,8 @@ def serve(models:Annotated[str, dict(nargs='+')], # folders of models saved by f
     from finalbn_fastai.app import serve_app
     serve_app(list(models), port=port, host=host, per_class=examples, abstain=abstain or 0.)
 
+
+# %% ../nbs/api/23_cli.ipynb #05f1fe00
 def _report(res, results):
     "The finished runs' main columns, whatever their kind"
     cols = [c for c in ('config_id','plant','majority','minority','final_bn','weighted_loss','remedy','train','ratio','bs','seed',
@@ -273,21 +380,26 @@ def _ints(s:str, what:str) -> list[int]:
     try: return [int(o) for o in str(s).split(',') if o.strip()]
     except ValueError: raise FinalBNError(f"--{what} takes whole numbers separated by commas, got {s!r}") from None
 
-def _sweep(configs, results, data, what:str, workers:int=1, cluster:str=None, scheduler_file:str=None, gpus_per_run:float=0, batch_seeds:int=10, grid:str=None):
-    "The one road of every sweep of the command line: check, say what runs and where, sweep, return the rows"
+def _sweep(configs, results, data, what:str, place:Placement=Placement(), workers:int=1, grid:str=None):
+    "The one road of every sweep of the command line: check, say what runs and where (`workers` where `place` leaves it to the command), sweep, return the rows"
     from finalbn_fastai.sweeps import sweep
-    if workers < 1: raise FinalBNError(f"--workers must be at least 1, got {workers}")
-    if gpus_per_run < 0: raise FinalBNError(f"--gpus-per-run must be at least 0, got {gpus_per_run}")
-    if batch_seeds < 1: raise FinalBNError(f"--batch-seeds must be at least 1, got {batch_seeds}")
-    if workers > 1 and (cluster or scheduler_file): raise FinalBNError("--workers runs on this machine, --cluster and --scheduler-file on a Dask cluster: give one")
     if not configs: raise FinalBNError(f"the {what} has no configurations: check its options")
     check_writable(results)                               # before the first run, not after it
-    where = (f", on the Dask cluster at {cluster or 'the scheduler of '+scheduler_file}" + (f", {gpus_per_run:g} GPU(s) per run" if gpus_per_run else '')
-             if cluster or scheduler_file else f", {workers} at a time" if workers > 1 else '')
+    workers = 1 if place.on_cluster else place.workers or workers
+    where = (f", on the Dask cluster at {place.cluster or 'the scheduler of '+place.scheduler_file}" + (f", {place.gpus_per_run:g} GPU(s) per run" if place.gpus_per_run else '')
+             if place.on_cluster else f", {workers} at a time" if workers > 1 else '')
     print(f"{what}: {len(configs)} run(s) into {results}{where}")
-    return sweep(configs, results, data, workers=workers, cluster=cluster, scheduler_file=scheduler_file,
-                 gpus_per_run=gpus_per_run, batch_seeds=batch_seeds, grid=grid)
+    return sweep(configs, results, data, workers=workers, cluster=place.cluster or None, scheduler_file=place.scheduler_file or None,
+                 gpus_per_run=place.gpus_per_run, batch_seeds=place.batch_seeds, grid=grid)
 
+@contextmanager
+def _wide():
+    import pandas as pd
+    with pd.option_context('display.width', 250, 'display.max_columns', 50, 'display.max_rows', 500): yield
+
+
+# %% ../nbs/api/23_cli.ipynb #0c2bd8eb
+@command()
 def run(cfg:ImageConfig,              # the run
         results:str='results.csv',    # results CSV: one row per finished run, appended
         data:str=None,                # folder of PlantVillage class folders (default: ../shared/data/plantvillage or $FINALBN_DATA)
@@ -297,8 +409,11 @@ def run(cfg:ImageConfig,              # the run
     get_arch(cfg.arch)                                   # an unknown body fails now
     _report(_sweep([cfg], results, data, 'run'), results)
 
+
+# %% ../nbs/api/23_cli.ipynb #ac970c2e
 GRIDS = ['paper','ratio','batch','one','remedies']
 
+@command()
 def sweep(cfg:ImageConfig,            # the base config of the sweep
           results:str='results.csv',  # results CSV: one row per finished run, appended
           data:str=None,              # folder of PlantVillage class folders (default: ../shared/data/plantvillage or $FINALBN_DATA)
@@ -307,11 +422,7 @@ def sweep(cfg:ImageConfig,            # the base config of the sweep
           unhealthy:str=','.join(map(str, range(5,101,5))), # unhealthy training counts of the ratio sweep
           batch_sizes:str='16,32,64,128,256', # batch sizes of the batch sweep
           seeds:int=1,                # seeds per configuration, counting up from --seed (the paper: 10)
-          workers:int=1,              # runs at once on this machine, each in its own process (a Dask LocalCluster) with an equal share of the cores; pays off for small runs
-          cluster:str=None,           # address of a Dask scheduler (tcp://HOST:8786): the runs go to its workers, the rows come here
-          scheduler_file:str=None,    # or the scheduler file that `dask scheduler --scheduler-file` wrote
-          gpus_per_run:float=0,       # on a cluster: GPUs each run asks for (workers offer them with --resources GPU=1)
-          batch_seeds:int=10,         # seeds of one configuration trained at once as one model where that is exact (1: one at a time); the rows are the same
+          place:Placement=Placement(), # where the runs train: its fields are the options --workers, --cluster, --scheduler-file, --gpus-per-run, --batch-seeds
          ):
     "Run a sweep of the study (the paper's grid of switches, the imbalance ratio, the batch size or the remedies) over seeds; resumable"
     from finalbn_fastai.grids import paper_grid, ratio_grid, batch_grid, remedy_grid, with_seeds
@@ -321,8 +432,11 @@ def sweep(cfg:ImageConfig,            # the base config of the sweep
     names = [o.strip() for o in switches.split(',') if o.strip()]
     configs = {'paper': lambda: paper_grid(cfg, names), 'ratio': lambda: ratio_grid(cfg, _ints(unhealthy, 'unhealthy')),
                'batch': lambda: batch_grid(cfg, _ints(batch_sizes, 'batch-sizes')), 'one': lambda: [cfg], 'remedies': lambda: remedy_grid(cfg)}[grid]()
-    _report(_sweep(with_seeds(configs, range(cfg.seed, cfg.seed+seeds)), results, data, f'{grid} sweep', workers, cluster, scheduler_file, gpus_per_run, batch_seeds), results)
+    _report(_sweep(with_seeds(configs, range(cfg.seed, cfg.seed+seeds)), results, data, f'{grid} sweep', place), results)
 
+
+# %% ../nbs/api/23_cli.ipynb #e2f9197e
+@command()
 def inside(cfg:ImageConfig,           # the pair's config (its final BN is set each way)
            data:str=None,             # folder of PlantVillage class folders (default: ../shared/data/plantvillage or $FINALBN_DATA)
            out:str='inside_out',      # folder for the PNG figures and CSV tables
@@ -343,6 +457,8 @@ def inside(cfg:ImageConfig,           # the pair's config (its final BN is set e
         print(f"\nTable 4.5 (softmax of 'unhealthy'):\n{figs['table_4_5'].round(3).to_string()}\n\nCalibration:\n{figs['calibration'].round(3).to_string()}")
     print(f"\n{len(files)} files written to {out}: {', '.join(f.name for f in files)}")
 
+
+# %% ../nbs/api/23_cli.ipynb #2e874ec6
 MNIST_SWEEPS = ['4.7', '4.8', 'remedies', 'map', 'body']
 
 def _one(v, what:str, name:str):
@@ -352,6 +468,7 @@ def _one(v, what:str, name:str):
     if len(vs) != 1: raise FinalBNError(f"--{what} takes one number for {name}; lists of levels are for the map")
     return vs[0]
 
+@command('name')
 def mnist(name:str,                  # 4.7 (digit settings, simple CNN), 4.8 (activation x loss x BN, one hidden layer), remedies (3 vs 8, simple CNN), map (the final BN's effect over what the chapter leaves open, a main-effects design) or body (Table 4.7's caption: 3 vs 8 as image folders through the leaves' pipeline and a frozen pretrained body)
           results:str=None,           # results CSV: one row per finished run, appended; resumable (default: mnist.csv; mnist_map.csv for map, mnist_body.csv for body)
           seeds:int=None,             # seeds per configuration (default: 10; map: its grid's)
@@ -363,11 +480,7 @@ def mnist(name:str,                  # 4.7 (digit settings, simple CNN), 4.8 (ac
           grid:str=None,              # map: its design (default main: the map, 480 runs; small: a one-minute version of it)
           arch:str=None,              # body: the frozen pretrained body (default efficientnet_lite0, which installs offline)
           data:str=None,              # MNIST folder: IDX files or fastai's mnist_png (default: ../shared/data/mnist or $FINALBN_DATA/mnist)
-          workers:int=None,           # runs at once on this machine, each in its own process on one thread (default: one per core, at most 8); the numbers do not depend on it
-          cluster:str=None,           # address of a Dask scheduler (tcp://HOST:8786): the runs go to its workers, the rows come here
-          scheduler_file:str=None,    # or the scheduler file that `dask scheduler --scheduler-file` wrote
-          gpus_per_run:float=0,       # on a cluster: GPUs each run asks for (workers offer them with --resources GPU=1)
-          batch_seeds:int=10,         # seeds of one configuration trained at once as one model where that is exact (1: one at a time); the rows are the same
+          place:Placement=Placement(), # where the runs train: its fields are the options --workers, --cluster, --scheduler-file, --gpus-per-run, --batch-seeds
          ):
     "Run an MNIST sweep (resumable) and print its table: Tables 4.7 and 4.8 (beside the paper's), the remedies on 3 vs 8, the map of the final BN's effect, or Table 4.7 through a frozen body"
     if name not in MNIST_SWEEPS: raise FinalBNError(f"unknown MNIST sweep {name!r}; choose {', '.join(MNIST_SWEEPS)}")
@@ -377,8 +490,7 @@ def mnist(name:str,                  # 4.7 (digit settings, simple CNN), 4.8 (ac
     if name != 'body' and arch is not None: raise FinalBNError(f"--arch is for body, not for {name}: the MNIST networks are --model cnn or mlp")
     from finalbn_fastai.grids import SCALES, table_4_7_grid, table_4_8_grid, remedy_grid, map_grid_named, map_grid, mnist_body_grid, with_seeds
     from finalbn_fastai.model import get_arch
-    if workers is None: workers = 1 if cluster or scheduler_file else min(8, num_cpus())
-    place = (workers, cluster, scheduler_file, gpus_per_run, batch_seeds)
+    place = (place, min(8, num_cpus()))                  # MNIST's runs are small: one per core, at most 8, unless --workers says
     if name == 'map':
         if bad := given(ratio=ratio, model=model): raise FinalBNError(f"--{bad[0]} does not apply to the map: its grid sets it (the centres: Table 4.7's CNN and Table 4.8's network)")
         g = map_grid_named(grid or 'main')
@@ -413,26 +525,33 @@ def mnist(name:str,                  # 4.7 (digit settings, simple CNN), 4.8 (ac
     res = _sweep(with_seeds(grid, seeds or 10), results or 'mnist.csv', data, what, *place)
     _print_table(name, res, results or 'mnist.csv')
 
-@contextmanager
-def _wide():
-    import pandas as pd
-    with pd.option_context('display.width', 250, 'display.max_columns', 50, 'display.max_rows', 500): yield
 
-TABLES = ['4.2','4.3','4.4','4.6','4.7','4.8','fig4.3','fig4.5','fig4.6','fig4.7','remedies','map']
+# %% ../nbs/api/23_cli.ipynb #9bd123a3
+TABLES = {   # the name finalbn table takes -> the function that draws it (module.name) and the kind of results it reads (None: any)
+    '4.2': ('tables.table_4_2', ImageConfig), '4.3': ('tables.table_4_3', ImageConfig), '4.4': ('tables.table_4_4', ImageConfig),
+    '4.6': ('tables.table_4_6', ImageConfig), '4.7': ('tables.table_4_7', MnistConfig), '4.8': ('tables.table_4_8', MnistConfig),
+    'fig4.3': ('tables.fig_4_3', ImageConfig), 'fig4.5': ('tables.fig_4_5', ImageConfig), 'fig4.6': ('tables.fig_4_6', ImageConfig),
+    'fig4.7': ('tables.fig_4_7', ImageConfig), 'remedies': ('summaries.remedies_table', None), 'map': ('effect.effect_points', None)}
+
+def _drawer(name:str):
+    "The function of `TABLES` that draws `name`"
+    from importlib import import_module
+    mod,fn = TABLES[name][0].split('.')
+    return getattr(import_module(f'finalbn_fastai.{mod}'), fn)
 
 def _print_table(name, res, results, plant='Apple', out=None):
     "Print the table `name` of the results `res` (or write the figure), the paper's numbers beside ours"
     import pandas as pd
-    from finalbn_fastai import tables as T
+    fn = _drawer(name)
+    kw = {'plant': plant} if 'plant' in inspect.signature(fn).parameters else {}
     if name.startswith('fig'):
         import matplotlib; matplotlib.use('Agg')
-        fn = getattr(T, 'fig_'+name[3:].replace('.','_'))
-        fig = fn(res) if name=='fig4.5' else fn(res, plant)
+        fig = fn(res, **kw)
         out = out or f"{name.replace('.','_')}.png"
         fig.savefig(out, dpi=120, bbox_inches='tight')
         print(f"Figure {name[3:]} from {len(res)} run(s) written to {out}")
         return
-    t = T.remedies_table(res) if name == 'remedies' else T.table_4_3(res, plant) if name == '4.3' else getattr(T, 'table_'+name.replace('.','_'))(res)
+    t = fn(res, **kw)
     if not len(t) or ('ours' in t.columns.get_level_values(-1) and t.xs('ours', axis=1, level=-1).isna().all().all()):
         how = 'finalbn sweep --grid remedies, or finalbn mnist remedies' if name == 'remedies' else 'the sweep of its notebook (see finalbn --help)'
         raise FinalBNError(f"{results} holds no runs of {'the remedies comparison' if name == 'remedies' else 'Table '+name}: run {how}")
@@ -464,6 +583,7 @@ def _print_map(results, out=None):
             fig_effect_map(pts, rules).savefig(out, dpi=120, bbox_inches='tight')
         print(f"written to {out}")
 
+@command('name')
 def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6, 4.7, 4.8 (tables; 4.7 and 4.8 from MNIST results), fig4.3, fig4.5, fig4.6, fig4.7 (figures), remedies, or map (the final BN's gain against the baseline's minority recall, from every results file of a folder)
           results:str='results.csv', # results CSV written by finalbn run, sweep or mnist (map: a folder of them, e.g. nbs/results)
           plant:str='Apple',         # the plant of Table 4.3 and Figures 4.3, 4.6 and 4.7
@@ -473,98 +593,10 @@ def table(name:str,                  # one of 4.2, 4.3, 4.4, 4.6, 4.7, 4.8 (tabl
     if name not in TABLES: raise FinalBNError(f"unknown table {name!r}; choose one of {', '.join(TABLES)}")
     if name == 'map': return _print_map(results, out)
     from finalbn_fastai.results import load_results
-    res = load_results(results, None if name == 'remedies' else MnistConfig if name in ('4.7', '4.8') else ImageConfig)
+    res = load_results(results, TABLES[name][1])
     if not len(res): raise FinalBNError(f"{results} holds no finished runs yet")
     _print_table(name, res, results, plant, out)
 
-def export(model:str,                 # folder of a model saved by finalbn train (or save_model)
-           out:str=None,              # the ONNX file to write (default: MODEL/model.onnx)
-           no_final_bn:bool=False,    # export the model with its final BN removed (Table 4.6): the raw softmax, as finalbn predict --no-final-bn
-           force:bool=False,          # overwrite --out if it exists
-          ):
-    "Export a saved model as one ONNX file for onnxruntime: the final BN and the temperature folded into the last Linear, probabilities out, classes and preprocessing in its metadata (needs finalbn_fastai[export])"
-    out = Path(out) if out else Path(model)/'model.onnx'
-    if out.exists() and not force: raise FinalBNError(f"{out} exists; pass --force to overwrite it")
-    check_writable(out)
-    from finalbn_fastai.export import require_onnx, export_onnx, read_onnx_metadata, onnx_max_diff
-    require_onnx()                                                                   # the extra, before the model is loaded
-    from finalbn_fastai.inference import load_model
-    learn = load_model(model)
-    export_onnx(learn, out, no_final_bn=no_final_bn, force=True)
-    m = read_onnx_metadata(out)
-    bn = {'folded': 'folded into the last Linear', 'removed': 'removed (raw softmax)', 'absent': 'absent'}[m['final_bn']]
-    print(f"{out} written ({out.stat().st_size/1e6:.1f} MB): classes {', '.join(m['classes'])}; {m['size']} px, mean {m['mean']}, std {m['std']}; "
-          f"final BN {bn}" + (f", temperature {m['temperature']:.3g} folded" if m['final_bn'] != 'removed' else ''))
-    d = onnx_max_diff(out, learn, no_final_bn)
-    print("onnxruntime is not installed: the file was not run (pip install onnxruntime)" if d is None else
-          f"onnxruntime gives PyTorch's probabilities to {d:.1e} (4 random images)")
-
-
-COMMANDS = {'demo': demo, 'split': split, 'train': train, 'predict': predict, 'run': run, 'sweep': sweep, 'table': table, 'inside': inside, 'mnist': mnist, 'serve': serve, 'export': export}
-_POSITIONAL = {'split': ['data'], 'train': ['data'], 'predict': ['model', 'images'], 'table': ['name'], 'mnist': ['name'], 'serve': ['models'], 'export': ['model']}
-
-# %% ../nbs/api/23_cli.ipynb #e00d6905
-def _usage() -> str:
-    width = max(map(len, COMMANDS))
-    cmds = '\n'.join(f"  {k:<{width}}  {f.__doc__}" for k,f in COMMANDS.items())
-    return (f"usage: finalbn COMMAND [options]\n\nThe final BatchNorm layer for imbalanced image classification "
-            f"(Kocaman, Shir & Bäck), with fastai.\n\ncommands:\n{cmds}\n\n'finalbn COMMAND --help' lists a command's options; "
-            f"'finalbn --version' prints the version.")
-
-def _cli_spelling(msg:str, func) -> str:
-    "`msg` as the command line spells it: `final_bn=False` is --no-final-bn, `epochs=3` is --epochs 3 (for `func`'s parameters and config fields)"
-    cp = _config_param(func)
-    defaults = {f.name: f.default for f in fields(cp[1])} if cp else {}
-    defaults.update({k: v.default for k,v in inspect.signature(func).parameters.items() if not cp or k != cp[0]})
-    def sub(m):
-        k,v = m.group(1),m.group(2)
-        if k not in defaults: return m.group(0)
-        opt = k.replace('_','-')
-        if v in ('True','False') and isinstance(defaults[k], bool):
-            flag = f'--no-{opt}' if defaults[k] else f'--{opt}'                 # the flag that turns the default over
-            return flag if (v == 'True') != defaults[k] else f'no {flag}'
-        return f'--{opt} {v}'
-    return re.sub(r"\b([a-z][a-z0-9_]*)=([^\s,;:()]+)", sub, msg)
-
-@contextmanager
-def _bars_on_stderr():
-    "fastprogress's console bars on stderr, and only where stderr is a terminal: stdout keeps only results"
-    import fastprogress.fastprogress as fp
-    def _write(*args, **kwargs):
-        if sys.stderr.isatty(): print(*args, **{**kwargs, 'file': sys.stderr})
-    old = fp.WRITER_FN
-    fp.WRITER_FN, fp.print = _write, _write      # `print` in fastprogress's module draws the bars
-    try: yield
-    finally:
-        fp.WRITER_FN = old
-        del fp.print
-
-_RESUME = "the finished runs are kept in {}; the same command resumes"
-_INTERRUPTED = {**dict.fromkeys(('run', 'sweep', 'mnist'), _RESUME.format('the results file')), 'demo': _RESUME.format('demo.csv'),
-                'train': "no model was saved", 'serve': "the page is no longer served"}
-
-def main(argv=None) -> int:
-    "Entry point of `finalbn`: dispatch to a subcommand; bad input ends in one line on stderr and exit status 2, Ctrl-C in one line and 130"
-    argv = [str(o) for o in (sys.argv[1:] if argv is None else argv)]
-    if not argv or argv[0] in ('-h','--help'):
-        print(_usage(), file=sys.stdout if argv else sys.stderr)
-        return 0 if argv else 2
-    if argv[0] == '--version': print(f'finalbn_fastai {finalbn_fastai.__version__}'); return 0
-    name,rest = argv[0],argv[1:]
-    if name not in COMMANDS:
-        print(f"finalbn: error: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
-        return 2
-    try: args = vars(command_parser(COMMANDS[name], f'finalbn {name}', _POSITIONAL.get(name)).parse_args(rest))
-    except SystemExit as e: return e.code     # argparse has printed the usage and its one-line error (or --help, --version)
-    try:
-        with _bars_on_stderr(): _call(COMMANDS[name], args)
-    except (FinalBNError, OSError) as e:      # OSError: a path the system refused (permissions, not a folder, disk full)
-        print(f"finalbn: error: {_cli_spelling(str(e), COMMANDS[name])}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"\nfinalbn: interrupted{'; ' + _INTERRUPTED[name] if name in _INTERRUPTED else ''}", file=sys.stderr)
-        return 130
-    return 0
 
 # %% ../nbs/api/23_cli.ipynb #4ee334d8
 if __name__ == '__main__': sys.exit(main())   # python -m finalbn_fastai.cli, as the finalbn script

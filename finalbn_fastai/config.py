@@ -11,8 +11,9 @@ from .core import FinalBNError
 
 # %% auto #0
 __all__ = ['REMEDIES', 'MNIST_MODELS', 'SCHEDULES', 'SCALINGS', 'OBJECTIVES', 'LABELS', 'WD_ON', 'Config', 'MNIST_TRAIN_DIGITS',
-           'KINDS', 'counts_pair', 'parse_digits', 'check_remedy', 'check_output', 'RunConfig', 'ImageConfig',
-           'MnistConfig', 'mnist_counts', 'config_counts', 'DigitsConfig', 'split_sizes', 'FolderConfig']
+           'KINDS', 'counts_pair', 'parse_digits', 'check_remedy', 'check_output', 'RunConfig', 'parse_groups',
+           'ImageConfig', 'MnistConfig', 'mnist_counts', 'config_counts', 'DigitsConfig', 'split_sizes', 'FolderConfig',
+           'Placement']
 
 # %% ../nbs/api/02_config.ipynb #c299c108
 def counts_pair(v, what:str='counts', names:str='healthy,unhealthy') -> tuple[int,int]:
@@ -108,6 +109,13 @@ class RunConfig:
 LABELS = ['healthy','unhealthy']   # the two classes of an image run: the majority and the minority
 WD_ON = 0.01
 
+def parse_groups(s:str) -> tuple[str, str]:
+    "The majority and minority folders of a `groups` spec 'majority folders:minority folders' (each comma-separated); a one-line error otherwise"
+    parts = str(s).split(':')
+    if len(parts) != 2 or not all(o.strip() for o in parts):
+        raise FinalBNError(f"groups must be 'majority folders:minority folders' (e.g. 'benign:malignant'), got {s!r}")
+    return parts[0], parts[1]
+
 def _check_image_switches(cfg):
     "The checks every config of images shares: size, weight decay, and the final BN's variants"
     name = type(cfg).__name__
@@ -143,8 +151,7 @@ class ImageConfig(RunConfig):
     def check(self):
         _check_image_switches(self)
         if not all(self.train): raise FinalBNError(f"the training split needs images of both classes, got train counts {self.train}: nothing to learn a class from")
-        if self.groups and (self.groups.count(':') != 1 or not all(o.strip() for o in self.groups.split(':'))):
-            raise FinalBNError(f"groups must be 'majority folders:minority folders' (e.g. 'benign:malignant'), got {self.groups!r}")
+        if self.groups: parse_groups(self.groups)
     @property
     def ratio(self) -> float: return self.train[1]/self.train[0]
     @property
@@ -277,3 +284,26 @@ class FolderConfig(RunConfig):
         if not self.valid or not self.test: raise FinalBNError("valid and test need a size: a fraction (0.15) or counts")
 
 KINDS = (ImageConfig, MnistConfig, DigitsConfig, FolderConfig)   # every kind of run, each with its own results format
+
+# %% ../nbs/api/02_config.ipynb #9d2442fa
+@dataclass(frozen=True)
+class Placement:
+    "Where a sweep's runs train, and how many seeds of a config train as one model"
+    workers:int=0                # runs at once on this machine, each in its own process with an equal share of the cores (0: the default, 1 on leaves and one per core, at most 8, for MNIST's small runs)
+    cluster:str=''               # address of a Dask scheduler (tcp://HOST:8786): the runs go to its workers, the rows come here
+    scheduler_file:str=''        # or the scheduler file that `dask scheduler --scheduler-file` wrote
+    gpus_per_run:float=0.0       # on a cluster: GPUs each run asks for (workers offer them with --resources GPU=1)
+    batch_seeds:int=10           # seeds of one configuration trained at once as one model where that is exact (1: one at a time); the rows are the same
+
+    def __post_init__(self):
+        for f in ('cluster', 'scheduler_file'):
+            if getattr(self, f) is None: object.__setattr__(self, f, '')
+        if self.workers < 0: raise FinalBNError(f"`workers` must be at least 1 (0: the default), got {self.workers}")
+        if self.batch_seeds < 1: raise FinalBNError(f"`batch_seeds` must be at least 1, got {self.batch_seeds}")
+        if self.gpus_per_run < 0: raise FinalBNError(f"`gpus_per_run` must be at least 0, got {self.gpus_per_run:g}")
+        if self.cluster and self.scheduler_file: raise FinalBNError("give the Dask cluster's address (`cluster`) or its scheduler file (`scheduler_file`), not both")
+        if self.workers > 1 and self.on_cluster: raise FinalBNError("`workers` runs on this machine, `cluster` and `scheduler_file` on a Dask cluster: give one")
+        if self.gpus_per_run and not self.on_cluster: raise FinalBNError("`gpus_per_run` asks a Dask cluster's workers for GPUs: give `cluster` or `scheduler_file`")
+
+    @property
+    def on_cluster(self) -> bool: return bool(self.cluster or self.scheduler_file)

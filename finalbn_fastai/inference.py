@@ -26,9 +26,9 @@ from .decisions import (DecisionRule, fit_decision, calibrated_probs, decision_m
 
 # %% auto #0
 __all__ = ['MODEL_FORMAT', 'WEIGHTS', 'SPEC', 'MANIFEST', 'CARD', 'CONFUSION', 'TEST_PREDS', 'CALIBRATION', 'OPERATING',
-           'model_spec', 'confusion_figure', 'model_card', 'save_model', 'inference_dls', 'CalibratedLoss',
-           'model_rule', 'load_model', 'image_files', 'readable_images', 'prediction_rows', 'image_logits',
-           'predict_images']
+           'model_spec', 'confusion_table', 'confusion_figure', 'model_card', 'save_model', 'inference_dls',
+           'CalibratedLoss', 'model_rule', 'load_model', 'image_files', 'readable_images', 'prediction_rows',
+           'image_logits', 'predict_images']
 
 # %% ../nbs/api/13_inference.ipynb #51f11bea
 MODEL_FORMAT = 'finalbn-model-1'
@@ -51,11 +51,17 @@ def model_spec(learn:Learner, arch, size:int, cfg=None, split:pd.DataFrame=None)
             'saved': datetime.datetime.now().isoformat(timespec='seconds')}
 
 # %% ../nbs/api/13_inference.ipynb #75f7ddaa
+def confusion_table(probs:pd.DataFrame, classes) -> pd.DataFrame:
+    "The confusion matrix of the outputs per image `probs` (target, pred): images per true class (rows) and predicted class (columns)"
+    classes = [str(c) for c in classes]
+    return (pd.crosstab(probs.target.astype(str), probs.pred.astype(str)).reindex(index=classes, columns=classes, fill_value=0)
+            .rename_axis(index='true', columns='predicted'))
+
 def confusion_figure(probs:pd.DataFrame, classes):
-    "The confusion matrix of the outputs per image `probs` (target, pred), counts per true and predicted class"
+    "`confusion_table` drawn"
     fig,ax = plt.subplots(figsize=(1.2+0.6*len(classes), 1+0.6*len(classes)))
-    ConfusionMatrixDisplay.from_predictions(probs.target.astype(str), probs.pred.astype(str), labels=list(classes), ax=ax, colorbar=False,
-                                            xticks_rotation=45 if len(classes) > 4 else 'horizontal')
+    ConfusionMatrixDisplay(confusion_table(probs, classes).to_numpy(), display_labels=list(classes)).plot(
+        ax=ax, colorbar=False, xticks_rotation=45 if len(classes) > 4 else 'horizontal')
     ax.set_title('test split', fontsize=10)
     fig.tight_layout()
     return fig

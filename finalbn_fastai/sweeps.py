@@ -13,7 +13,7 @@ from fastprogress.fastprogress import master_bar, progress_bar
 from fastcore.basics import num_cpus
 import finalbn_fastai
 from .core import FinalBNError
-from .config import ImageConfig
+from .config import ImageConfig, Placement
 from .training import run, experiment
 from .seeds import run_seeds, seed_groups
 from .results import append_result, load_results, result_columns, row_config
@@ -167,12 +167,9 @@ def sweep(configs, results, data=None, workers:int=1, executor=None, cluster:str
     results = Path(results)
     kinds = {type(c) for c in configs}
     if len(kinds) > 1: raise FinalBNError(f"one sweep, one kind of config: got {', '.join(sorted(k.__name__ for k in kinds))}")
-    if workers < 1: raise FinalBNError(f"workers must be at least 1, got {workers}")
-    if batch_seeds < 1: raise FinalBNError(f"batch_seeds must be at least 1, got {batch_seeds}")
-    if sum(map(bool, (workers > 1, executor is not None, cluster or scheduler_file))) > 1:
-        raise FinalBNError("give one of workers (local processes), executor, or cluster/scheduler_file (a Dask cluster)")
-    if cluster and scheduler_file: raise FinalBNError("give the Dask cluster's address or its scheduler file, not both")
-    if gpus_per_run and not (cluster or scheduler_file): raise FinalBNError("gpus_per_run asks a Dask cluster's workers for GPUs: give cluster or scheduler_file")
+    place = Placement(workers, cluster, scheduler_file, gpus_per_run, batch_seeds)       # its rules, checked
+    workers = workers or 1
+    if executor is not None and (workers > 1 or place.on_cluster): raise FinalBNError("give one of `workers` (local processes), `executor`, or a Dask cluster")
     kind = kinds.pop() if kinds else ImageConfig
     exp = experiment(kind)
     if not configs: return load_results(results, kind).iloc[:0] if results.exists() else pd.DataFrame(columns=result_columns(kind))

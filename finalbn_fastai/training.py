@@ -16,7 +16,7 @@ from fastai.basics import Learner, Callback, CancelValidException, set_seed, L
 from fastai.callback.mixup import MixUp
 import finalbn_fastai
 from .core import FinalBNError, shared_data
-from .config import RunConfig, ImageConfig, MnistConfig, DigitsConfig, FolderConfig, LABELS
+from .config import RunConfig, ImageConfig, MnistConfig, DigitsConfig, FolderConfig, LABELS, parse_groups
 from .grids import config_id
 from .data import (plantvillage_items, folder_items, image_items, skewed_split, class_split, plant_dls, image_dls, manifest_hash,
                                  train_counts, load_manifest, file_md5)
@@ -73,7 +73,7 @@ def _image_items(data:str, groups:str='', name:str=None) -> pd.DataFrame:
     "The images of `data`: PlantVillage's class folders, or with `groups` ('majority:minority' folders) any folder-per-class set"
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')   # the first read has warned about unreadable files already, if any
-        if groups: return folder_items(data, *groups.split(':'), name=name)
+        if groups: return folder_items(data, *parse_groups(groups), name=name)
         return plantvillage_items(data)
 
 class Experiment:

@@ -34,7 +34,7 @@ def test_help_and_version_without_torch():
     assert r.stdout.strip() == f'finalbn_fastai {finalbn_fastai.__version__}'
 
 def test_star_import_exports_no_test_helper():
-    "Catches test fixtures leaking into the user's namespace, and a public name of issue 2 going missing"
+    "Catches test fixtures leaking into the user's namespace, and a public name of the package going missing"
     ns = {}
     exec('from finalbn_fastai import *', ns)
     for helper in ('make_fake_plantvillage', 'fake_image', 'fake_results'): assert helper not in ns, helper
@@ -190,7 +190,7 @@ def test_mnist_bad_input(tmp_path, capsys):
     assert main(['mnist', '4.7', '--data', tmp_path, '--results', tmp_path/'r.csv']) == 2
     assert 'holds neither' in capsys.readouterr().err
     for cmd in ('mnist', 'sweep'):
-        assert main([cmd, *(['4.8'] if cmd=='mnist' else []), '--workers', '0', '--results', tmp_path/'r.csv']) == 2
+        assert main([cmd, *(['4.8'] if cmd=='mnist' else []), '--workers', '-1', '--results', tmp_path/'r.csv']) == 2
         assert '--workers must be at least 1' in capsys.readouterr().err
         assert main([cmd, *(['4.8'] if cmd=='mnist' else []), '--batch-seeds', '0', '--results', tmp_path/'r.csv']) == 2
         assert '--batch-seeds must be at least 1, got 0' in capsys.readouterr().err

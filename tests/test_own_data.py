@@ -1,4 +1,4 @@
-"Your own images through the command line: `finalbn split`, `train` and `predict` on a generated folder of three classes, and each error of issue 16 in one line."
+"Your own images through the command line: `finalbn split`, `train` and `predict` on a generated folder of three classes, and each bad input in one line."
 import io, json, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd, pytest

@@ -96,3 +96,32 @@ def test_modules_import_only_earlier_modules_and_public_names():
             if order.index(src) >= i: bad.append(f'{m} imports the later module {src}')
             bad += [f'{m} imports {src}.{a.name}' for a in node.names if a.name.startswith('_')]
     assert not bad, bad
+
+def test_notebook_outputs_are_clean():
+    "Catches a committed notebook output holding progress-bar text, a path of the machine that ran it, a warning, or an embedded image over 100 KB"
+    import base64, json
+    bar = re.compile(r'\r|[█▏▎▍▌▋▊▉]|\d+\.\d+% \[\d+/\d+')
+    path = re.compile(r'(/work/|/tmp/|/root/|/home/|/Users/|[A-Z]:\\\\)')
+    warning = re.compile(r'\b\w*Warning\b|^\s*warnings\.warn', re.M)
+    bad, n = [], 0
+    for nb in sorted((ROOT/'nbs').rglob('*.ipynb')):
+        for i,c in enumerate(json.loads(nb.read_text())['cells']):
+            for o in c.get('outputs', []):
+                n += 1
+                data = o.get('data', {})
+                text = ''.join(o.get('text', [])) + ' '.join(o.get('traceback', [])) + ''.join(
+                    ''.join(v) if isinstance(v, list) else str(v) for k,v in data.items() if not k.startswith('image/'))
+                where = f'{nb.relative_to(ROOT)} cell {i}'
+                bad += [f'{where}: {what}' for what,rx in (('progress bar', bar), ('machine path', path), ('warning', warning)) if rx.search(text)]
+                bad += [f'{where}: {k} of {len(base64.b64decode("".join(v)))/1e3:.0f} KB' for k,v in data.items()
+                        if k.startswith('image/') and len(base64.b64decode(''.join(v))) > 100_000]
+    assert n > 100                                                  # the notebooks do keep their outputs
+    assert not bad, bad
+
+def test_readme_lists_every_module_in_the_data_order():
+    "Catches a module missing from the README's 'How the package is built', listed out of the package's order, or linked to a notebook that is not there"
+    from finalbn_fastai import _MODULES
+    rows = re.findall(r'^\| \[(\w+)\]\((nbs/api/\w+\.ipynb)\) \| `(\w+)` \| (.+) \|$', (ROOT/'README.md').read_text(), re.M)
+    assert [m for _,_,m,_ in rows] == _MODULES + ['cli', 'test_utils']
+    assert all((ROOT/p).is_file() and f'#| default_exp {m}' in (ROOT/p).read_text() for _,p,m,_ in rows)
+    assert [p for _,p,_,_ in rows] == sorted(p for _,p,_,_ in rows)          # numbered in that order
