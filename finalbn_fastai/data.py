@@ -262,7 +262,7 @@ def image_items(path, classes=None) -> pd.DataFrame:
     if empty: raise FinalBNError(f"class folder {empty[0]!r} under {path} holds no readable image")
     return _items_frame(rows, skipped, 'image_items', IMAGE_COLS)
 
-def _split_sizes(v, n:dict, what:str) -> dict:
+def _class_counts(v, n:dict, what:str) -> dict:
     "Images per class for one split: a fraction of each class ('0.15'), one count for all ('10') or a count per class ('150,7'), from `n` images per class"
     if v is None: return None
     vals = split_sizes(v, what)
@@ -277,7 +277,7 @@ def class_split(items:pd.DataFrame, valid=0.15, test=0.15, train=None, seed:int=
     classes = _names(classes) if classes else sorted(items.label.unique())
     sub = distinct_images(items[items.label.isin(classes)])
     n = {c: int((sub.label==c).sum()) for c in classes}
-    sizes = {s: _split_sizes(v, n, f'{s} sizes') for s,v in (('test', test), ('valid', valid), ('train', train))}
+    sizes = {s: _class_counts(v, n, f'{s} sizes') for s,v in (('test', test), ('valid', valid), ('train', train))}
     parts = []
     for c in classes:
         k = {s: sizes[s][c] for s in ('test','valid')}

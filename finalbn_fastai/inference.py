@@ -19,7 +19,7 @@ from fastai.vision.all import ImageBlock, Resize, Normalize, Learner, IntToFloat
 import finalbn_fastai
 from .core import FinalBNError, atomic_write
 from .data import check_image, manifest_hash, save_manifest
-from .model import FinalBN, finalbn_learner, find_final_bn, remove_final_bn, arch_name
+from .model import FinalBN, SoftmaxOutputs, finalbn_learner, find_final_bn, remove_final_bn, arch_name
 from .evaluation import class_metrics, ece, brier
 from .decisions import (DecisionRule, fit_decision, calibrated_probs, decision_metrics, fig_calibration, fig_operating_points, UNSURE,
                                       log_odds, threshold_words)
@@ -172,12 +172,11 @@ def inference_dls(classes, size:int, stats, bs:int=64):
                    splitter=IndexSplitter([1]), item_tfms=Resize(size), batch_tfms=Normalize.from_stats(*stats))
     return db.dataloaders(dummy, bs=bs, num_workers=0)
 
-class CalibratedLoss:
+class CalibratedLoss(SoftmaxOutputs):
     "`loss` (training is done: only its outputs matter here) whose activation is the softmax of the logits divided by `temperature`: fastai's `predict` and `get_preds` then give calibrated probabilities"
     def __init__(self, loss, temperature:float=1.): self.loss,self.temperature = loss,temperature
     def __call__(self, *args, **kwargs): return self.loss(*args, **kwargs)
     def activation(self, x): return calibrated_probs(x, self.temperature)
-    def decodes(self, x): return x.argmax(-1)
 
 def model_rule(spec:dict) -> DecisionRule|None:
     "The `DecisionRule` a saved model's spec keeps, or None for a model saved before models kept one"

@@ -22,7 +22,7 @@ from .config import check_output, MNIST_MODELS
 __all__ = ['TIMM_ARCHS', 'LOCAL_ARCHS', 'FinalBN', 'bn_head', 'efficientnet_lite_weights', 'efficientnet_lite0_weights',
            'simple_cnn', 'get_arch', 'arch_name', 'arch_stats', 'body_features', 'BodyBnFreeze', 'normalize_for',
            'finalbn_learner', 'find_final_bn', 'remove_final_bn', 'fold_final_bn', 'fold_temperature', 'mnist_model',
-           'digits_mlp', 'OutputLoss']
+           'digits_mlp', 'SoftmaxOutputs', 'OutputLoss']
 
 # %% ../nbs/api/06_model.ipynb #f2c2f845
 class FinalBN(nn.BatchNorm1d):
@@ -236,7 +236,12 @@ def digits_mlp(final_bn:bool=True, n_in:int=64, n_hidden:int=128, n_out:int=2, m
                          *([FinalBN(n_out, momentum=momentum, affine=affine)] if final_bn else []))
 
 # %% ../nbs/api/06_model.ipynb #ea2057f3
-class OutputLoss(nn.Module):
+class SoftmaxOutputs:
+    "What fastai's `get_preds` and `predict` make of a loss's outputs: the softmax of the logits (`activation`), their arg-max (`decodes`)"
+    def activation(self, z): return F.softmax(z, dim=-1)
+    def decodes(self, z): return z.argmax(dim=-1)
+
+class OutputLoss(SoftmaxOutputs, nn.Module):
     "Cross-entropy ('cce') or binary cross-entropy ('bce') of the outputs after a 'softmax' or 'sigmoid' `activation`"
     def __init__(self, activation:str='softmax', loss:str='cce'):
         super().__init__()
@@ -248,5 +253,4 @@ class OutputLoss(nn.Module):
         t = F.one_hot(y, z.shape[1]).float()
         if self.act=='sigmoid': return F.binary_cross_entropy_with_logits(z, t)
         return F.binary_cross_entropy(z.softmax(1).clamp(1e-7, 1-1e-7), t)
-    def activation(self, z): return z.softmax(1) if self.act=='softmax' else z.sigmoid()
-    def decodes(self, z): return z.argmax(1)
+    def activation(self, z): return super().activation(z) if self.act=='softmax' else z.sigmoid()

@@ -12,6 +12,7 @@ from fastai.callback.core import Callback
 from fastai.callback.data import WeightedDL
 from .core import FinalBNError
 from .config import REMEDIES, check_remedy
+from .model import SoftmaxOutputs
 
 # %% auto #0
 __all__ = ['inverse_frequency_weights', 'class_balanced_weights', 'LogitAdjustedLoss', 'LDAMLoss', 'DeferredReweight',
@@ -33,18 +34,16 @@ def class_balanced_weights(counts, beta:float=0.999) -> torch.Tensor:
     return (w/w.sum()*len(n)).float()
 
 # %% ../nbs/api/07_remedies.ipynb #f25e30e4
-class LogitAdjustedLoss(nn.Module):
+class LogitAdjustedLoss(SoftmaxOutputs, nn.Module):
     "Cross-entropy on logits shifted by `tau` times the log class prior of `counts` (Menon et al., 2021; at `tau=1`, Ren et al.'s balanced softmax)"
     def __init__(self, counts, tau:float=1.0):
         super().__init__()
         n = torch.as_tensor(counts, dtype=torch.float32)
         self.register_buffer('shift', tau*torch.log(n/n.sum()))
     def forward(self, z, y): return F.cross_entropy(z.float() + self.shift.to(z.device), y)
-    def activation(self, z): return F.softmax(z, dim=-1)
-    def decodes(self, z): return z.argmax(dim=-1)
 
 # %% ../nbs/api/07_remedies.ipynb #6bbd3d38
-class LDAMLoss(nn.Module):
+class LDAMLoss(SoftmaxOutputs, nn.Module):
     "Label-distribution-aware margin loss (Cao et al., 2019): cross-entropy of `s`·(z − Δ at the true class), Δ_c ∝ n_c^(−1/4), max Δ = `max_m`"
     def __init__(self, counts, max_m:float=0.5, s:float=1.0, weight=None):
         super().__init__()
@@ -54,8 +53,6 @@ class LDAMLoss(nn.Module):
     def forward(self, z, y):
         z = z.float() - F.one_hot(y, z.shape[1])*self.margins.to(z.device)
         return F.cross_entropy(self.s*z, y, weight=None if self.weight is None else self.weight.to(z.device))
-    def activation(self, z): return F.softmax(z, dim=-1)
-    def decodes(self, z): return z.argmax(dim=-1)
 
 class DeferredReweight(Callback):
     "From epoch `start` on (default: the last fifth of training), weight the loss by `weights` (Cao et al.'s DRW)"

@@ -15,7 +15,7 @@ from fastai.layers import Flatten as FastaiFlatten
 from .core import FinalBNError
 from .model import FinalBN
 from .evaluation import EpochTestMetrics
-from .training import experiment, setup_run, finish_run, run, run_context, fit_config, EpochProgress, SkipValidation, RunResult
+from .training import experiment, setup_run, finish_run, run, run_context, fit_config, fit_callbacks, RunResult
 
 # %% auto #0
 __all__ = ['SeedRNG', 'SeedLinear', 'SeedBatchNorm', 'SeedConv2d', 'SeedDropout', 'PerItem', 'SeedModel', 'seed_model', 'SeedDL',
@@ -271,7 +271,7 @@ def run_seeds(cfgs, data=None, parent=None, fast_path:bool=None, bar:bool=True, 
         rec = SeedRecorder(test_cbs, SeedDL([cb.dl for cb in test_cbs]) if test_cbs else None,
                            [getattr(l.loss_func, 'activation', noop) for l in learns])
         with bl.no_bar(), bl.no_logging():
-            fit_config(bl, cfgs[0], [rec, *([EpochProgress(parent)] if bar else []), *([] if exp.validate else [SkipValidation()])])
+            fit_config(bl, cfgs[0], fit_callbacks(exp, parent, bar, [rec]))
         bl.model.to_models([l.model for l in learns])
         share = (time.time() - t0)/len(cfgs)
         return [finish_run(c, data, split[s], learns[s], fast[s], fcbs[s], [v[s][0] for v in rec.values], time.time() - share, len(cfgs))

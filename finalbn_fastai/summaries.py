@@ -97,7 +97,7 @@ def fig_momentum(t:pd.DataFrame, metrics=('minority_f1', 'ece', 'brier')):
 REMEDY_METRICS = ['minority_f1', 'majority_f1', 'balanced_accuracy', 'ece', 'brier']
 _ROLES = {'unhealthy_f1': 'minority_f1', 'healthy_f1': 'majority_f1'}   # PlantVillage's classes, as roles
 
-def _setting(r) -> dict:
+def _remedy_setting(r) -> dict:
     "Where a run of the comparison belongs: its data (plant, or digits) and its imbalance (training counts, or ratio)"
     if 'plant' in r: return dict(data=r['plant'], imbalance=str(r['train']))
     if 'ratio' in r: return dict(data=f"MNIST {r['minority']} vs {r['majority']}", imbalance=f"ratio {r['ratio']:g}")
@@ -111,7 +111,7 @@ def remedy_long(res:pd.DataFrame) -> pd.DataFrame:
         if lbl is None: continue
         r = {_ROLES.get(k, k): v for k,v in r.items()}
         post = json.loads(r['posthoc']) if isinstance(r.get('posthoc'), str) and r['posthoc'] else {}
-        key = {**_setting(r), 'seed': r['seed']}
+        key = {**_remedy_setting(r), 'seed': r['seed']}
         rows.append({**key, 'remedy': lbl, **{m: r[m] for m in REMEDY_METRICS}})
         if lbl in ('none', 'final BN'):
             for k,name in POSTHOC.items():

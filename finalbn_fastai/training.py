@@ -30,7 +30,8 @@ from .evaluation import evaluate, EpochTestMetrics, scores, posthoc_scores
 # %% auto #0
 __all__ = ['EXPERIMENTS', 'EpochProgress', 'SkipValidation', 'torch_threads', 'keep_freed_memory', 'Experiment',
            'ImageExperiment', 'DigitsExperiment', 'MnistExperiment', 'FolderExperiment', 'experiment', 'config_split',
-           'config_learner', 'RunResult', 'run_context', 'setup_run', 'finish_run', 'fit_config', 'run']
+           'config_learner', 'RunResult', 'run_context', 'setup_run', 'finish_run', 'fit_callbacks', 'fit_config',
+           'run']
 
 # %% ../nbs/api/10_training.ipynb #cda717ef
 class EpochProgress(Callback):
@@ -69,7 +70,7 @@ def keep_freed_memory():
 
 # %% ../nbs/api/10_training.ipynb #041869ae
 @lru_cache(maxsize=4)
-def _image_items(data:str, groups:str='', name:str=None) -> pd.DataFrame:
+def _plant_items(data:str, groups:str='', name:str=None) -> pd.DataFrame:
     "The images of `data`: PlantVillage's class folders, or with `groups` ('majority:minority' folders) any folder-per-class set"
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')   # the first read has warned about unreadable files already, if any
@@ -102,7 +103,7 @@ class ImageExperiment(Experiment):
         data = data or shared_data('plantvillage')
         if data is None: raise FinalBNError("no PlantVillage folder: pass data= (a folder of class folders), or set FINALBN_DATA")
         return str(Path(data).expanduser().resolve())
-    def split(self, cfg, data): return skewed_split(_image_items(data, cfg.groups, cfg.plant), cfg.plant, cfg.train, cfg.valid, cfg.test, seed=cfg.seed)
+    def split(self, cfg, data): return skewed_split(_plant_items(data, cfg.groups, cfg.plant), cfg.plant, cfg.train, cfg.valid, cfg.test, seed=cfg.seed)
     def split_hash(self, split, data): return manifest_hash(split)
     def dls(self, cfg, split, data):
         get_arch(cfg.arch)                                                         # an unknown body fails before the data are read
@@ -166,7 +167,7 @@ class MnistExperiment(DigitsExperiment):
         return posthoc_scores(tested, train_counts(split, cfg.classes), cfg.roles, minority=cfg.roles.index('minority'))
 
 @lru_cache(maxsize=4)
-def _folder_items(data:str, classes:str='') -> pd.DataFrame:
+def _class_items(data:str, classes:str='') -> pd.DataFrame:
     "The images of the class folders of `data` (those `classes` names, comma-separated, or all)"
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')   # the first read has warned about unreadable files already, if any
@@ -198,7 +199,7 @@ class FolderExperiment(ImageExperiment):
         return [c.strip() for c in cfg.classes.split(',') if c.strip()] if cfg.classes else sorted(split.label.unique())
     def split(self, cfg, data):
         if Path(data).is_file(): return _manifest_split(data, cfg.classes)    # a manifest: its split, as it is
-        return class_split(_folder_items(data, cfg.classes), cfg.valid, cfg.test, cfg.train or None, seed=cfg.seed, classes=cfg.classes or None)
+        return class_split(_class_items(data, cfg.classes), cfg.valid, cfg.test, cfg.train or None, seed=cfg.seed, classes=cfg.classes or None)
     def dls(self, cfg, split, data):
         get_arch(cfg.arch)
         return image_dls(split, self.classes(cfg, split), size=cfg.size, bs=cfg.bs, aug=cfg.data_aug, stats=arch_stats(cfg.arch))
@@ -284,6 +285,10 @@ def finish_run(cfg:RunConfig, data:str, split, learn, fast:bool, fcbs, losses, t
            **exp.row(cfg, ev, post, fcbs, fast, split), 'batched_seeds': batched_seeds, 'seconds': round(time.time()-t0, 3), 'version': finalbn_fastai.__version__}
     return RunResult(row, ev.probs, getattr(learn, 'full', learn), split, [float(l) for l in losses])
 
+def fit_callbacks(exp, parent=None, bar:bool=True, first=(), rest=()) -> list:
+    "A run's callbacks, in order: `first`, the epoch bar (under `parent`) where `bar`, `rest`, then `SkipValidation` where the kind `exp` does not validate"
+    return [*first, *([EpochProgress(parent)] if bar else []), *rest, *([] if exp.validate else [SkipValidation()])]
+
 def fit_config(learn:Learner, cfg:RunConfig, cbs=None):
     "Train `learn` for `cfg.epochs` epochs: fastai's one-cycle schedule at a peak rate of `cfg.lr`, or with `cfg.schedule='constant'` fastai's `fit` at `cfg.lr` throughout"
     if cfg.schedule == 'constant': learn.fit(cfg.epochs, cfg.lr, cbs=cbs)
@@ -296,5 +301,5 @@ def run(cfg:RunConfig, data=None, parent=None, fast_path:bool=None, cbs=None, ba
         data = exp.data(data)
         split,learn,fast,rcbs,fcbs = setup_run(cfg, data, fast_path)
         with learn.no_bar(), learn.no_logging():
-            fit_config(learn, cfg, [*fcbs, *([EpochProgress(parent)] if bar else []), *rcbs, *([] if exp.validate else [SkipValidation()]), *L(cbs)])
+            fit_config(learn, cfg, fit_callbacks(exp, parent, bar, fcbs, [*rcbs, *L(cbs)]))
         return finish_run(cfg, data, split, learn, fast, fcbs, [v[0] for v in learn.recorder.values], t0)

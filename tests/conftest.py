@@ -7,16 +7,18 @@ os.environ['FINALBN_CACHE'] = tempfile.mkdtemp(prefix='finalbn_test_cache_')
 
 from finalbn_fastai.core import shared_data
 
+def _real(name:str, what:str):
+    "The real data set `name` in ../shared/data (or $FINALBN_DATA), or skip the test that needs it"
+    p = shared_data(name)
+    if p is None: pytest.skip(f"real {what} data is absent (../shared/data/{name}, or set FINALBN_DATA)")
+    return p
+
 @pytest.fixture(scope='session')
 def plantvillage():
     "The real PlantVillage copy in ../shared/data, or skip"
-    p = shared_data('plantvillage')
-    if p is None: pytest.skip("real PlantVillage data is absent (../shared/data/plantvillage, or set FINALBN_DATA)")
-    return p
+    return _real('plantvillage', 'PlantVillage')
 
 @pytest.fixture(scope='session')
 def mnist():
     "The real MNIST IDX files in ../shared/data, or skip"
-    p = shared_data('mnist')
-    if p is None: pytest.skip("real MNIST data is absent (../shared/data/mnist, or set FINALBN_DATA)")
-    return p
+    return _real('mnist', 'MNIST')

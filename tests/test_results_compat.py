@@ -18,7 +18,7 @@ from snapshot_utils import flatten, fig_values, differences
 from finalbn_fastai.config import ImageConfig, MnistConfig, DigitsConfig
 from finalbn_fastai.grids import demo_grid, with_seeds
 from finalbn_fastai.results import load_results, row_config, late_columns
-from finalbn_fastai import tables as T
+import finalbn_fastai as T   # every table and summary, whichever module draws it
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAP = ROOT/'tests'/'snapshots'
