@@ -304,7 +304,6 @@ def predict(model:str,                # folder of a model saved by finalbn train
     if gradcam: check_writable(gradcam, folder=True)
     import matplotlib; matplotlib.use('Agg')
     from finalbn_fastai.core import atomic_write
-    from finalbn_fastai.model import remove_final_bn
     from finalbn_fastai.inference import load_model, predict_images
     from finalbn_fastai.decisions import class_values
     learn = load_model(model, bs=bs)
@@ -316,7 +315,7 @@ def predict(model:str,                # folder of a model saved by finalbn train
     if len(skipped) > 20: print(f"finalbn: ... and {len(skipped)-20} more files skipped", file=sys.stderr)
     if gradcam:
         from finalbn_fastai.interpretation import gradcam_overlays
-        preds['gradcam'] = gradcam_overlays(remove_final_bn(learn) if no_final_bn else learn, preds.path, gradcam, bs=min(bs, 16)).gradcam.values
+        preds['gradcam'] = gradcam_overlays(learn, preds.path, gradcam, bs=min(bs, 16), no_final_bn=no_final_bn).gradcam.values
     if out == '-': preds.to_csv(sys.stdout, index=False)
     else:
         with atomic_write(out) as f: preds.to_csv(f, index=False)

@@ -16,6 +16,7 @@ from fastprogress.fastprogress import progress_bar
 from .core import atomic_write
 from .config import ImageConfig
 from .evaluation import calibration_bins, ece, brier, probs_matrix, reliability_diagram
+from .model import remove_final_bn
 from .training import run, config_split
 from .paper import paper_table
 
@@ -126,8 +127,9 @@ def gradcam_figure(learners:dict, items, size:float=2.2):
                         vocab, [f'{name}\n{labels[i]}'.strip() for i,name in rows], size)
 
 # %% ../nbs/api/17_interpretation.ipynb #f63f2886
-def gradcam_overlays(learn:Learner, files, out, bs:int=16) -> pd.DataFrame:
-    "For each image file of `files`, a PNG in the folder `out` of the image with the Grad-CAM map of its predicted class: a row per image (path, gradcam, pred, p)"
+def gradcam_overlays(learn:Learner, files, out, bs:int=16, no_final_bn:bool=False) -> pd.DataFrame:
+    "For each image file of `files`, a PNG in the folder `out` of the image with the Grad-CAM map of its predicted class (of the model without its final BN with `no_final_bn`, as `predict_images`): a row per image (path, gradcam, pred, p)"
+    if no_final_bn: learn = remove_final_bn(learn)
     out,files = Path(out),[Path(f) for f in files]
     stems = [f.stem for f in files]
     names = [f'{s}.gradcam.png' if stems.count(s) == 1 else f'{i:05d}_{s}.gradcam.png' for i,s in enumerate(stems)]

@@ -12,8 +12,8 @@ from .core import FinalBNError, atomic_write
 from .config import KINDS, LABELS, RunConfig, ImageConfig, MnistConfig, DigitsConfig, FolderConfig
 
 # %% auto #0
-__all__ = ['LATER', 'late_columns', 'result_dtypes', 'result_columns', 'result_kind', 'probs_dir', 'append_result',
-           'load_results', 'load_probs', 'row_config']
+__all__ = ['LATE_COLUMNS', 'LATER', 'late_columns', 'result_dtypes', 'result_columns', 'result_kind', 'probs_dir',
+           'append_result', 'load_results', 'load_probs', 'row_config']
 
 # %% ../nbs/api/15_results.ipynb #b3e0b1db
 _SCORES = {'balanced_accuracy': float, 'ece': float, 'brier': float, 'posthoc': str}
@@ -24,11 +24,12 @@ _EXTRA = {ImageConfig: ({'config_id': int}, {'ratio': float, 'fast_path': bool, 
           FolderConfig: ({}, {'vocab': str, 'fast_path': bool, 'seconds': float, 'minority_f1': float, 'majority_f1': float, 'macro_f1': float,
                               **_SCORES, 'metrics': str, 'history': str})}
 
-LATER = {'batched_seeds': 1}   # columns added after the first results files were made, with the value their rows had
+LATE_COLUMNS = {'batched_seeds': 1}   # columns added after the first results files were made, with the value their rows had
+LATER = LATE_COLUMNS   # its first name
 
 def late_columns(kind:type) -> dict:
-    "The columns of `kind`'s rows that a file made before them lacks, with the value its rows had: `LATER` and the config fields the kind gained (`late_fields`)"
-    return {**kind.late_fields(), **LATER}
+    "The columns of `kind`'s rows that a file made before them lacks, with the value its rows had: `LATE_COLUMNS` and the config fields the kind gained (`late_fields`)"
+    return {**kind.late_fields(), **LATE_COLUMNS}
 
 def result_dtypes(kind:type) -> dict:
     "Column name → Python type of the result rows of configs of type `kind`, in the order of a new file's columns"
@@ -36,7 +37,7 @@ def result_dtypes(kind:type) -> dict:
     before,after = _EXTRA[kind]
     types = {'bool': bool, 'int': int, 'float': float, 'str': str, 'tuple': str}
     return {'schema': str, 'key': str, **before, 'manifest': str, **{f.name: types[f.type] for f in fields(kind)}, **after,
-            **{c: type(v) for c,v in LATER.items()}, 'version': str}
+            **{c: type(v) for c,v in LATE_COLUMNS.items()}, 'version': str}
 
 def result_columns(kind:type) -> list[str]:
     "The columns of the result rows of configs of type `kind`"

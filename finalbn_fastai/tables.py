@@ -14,9 +14,9 @@ from .config import LABELS
 from .grids import SWITCHES, TABLE_4_7, TABLE_4_8
 
 # %% auto #0
-__all__ = ['SETTING', 'TABLE_4_2_CONDITIONS', 'TABLE_4_6_CONDITIONS', 'SETUP', 'OPEN', 'long_f1', 'no_other_switches',
-           'one_setting', 'table_4_2', 'table_4_6', 'table_4_4', 'table_4_3', 'fig_4_3', 'switch_gains', 'fig_4_5',
-           'fig_4_6', 'fig_4_7', 'table_4_7', 'table_4_8', 'save_figure']
+__all__ = ['SETTING_FIELDS', 'SETTING', 'TABLE_4_2_CONDITIONS', 'TABLE_4_6_CONDITIONS', 'MNIST_SETUP_FIELDS', 'SETUP', 'OPEN',
+           'long_f1', 'no_other_switches', 'one_setting', 'table_4_2', 'table_4_6', 'table_4_4', 'table_4_3', 'fig_4_3',
+           'switch_gains', 'fig_4_5', 'fig_4_6', 'fig_4_7', 'table_4_7', 'table_4_8', 'save_figure']
 
 # %% ../nbs/api/20_tables.ipynb #a6e7cb45
 def long_f1(results:pd.DataFrame, conditions=None, metric='f1') -> pd.DataFrame:
@@ -33,11 +33,12 @@ def no_other_switches(r):
     "Mask of runs with data augmentation, mixup, unfrozen BN and weight decay off, and the final BN kept at the test"
     return ~r.data_aug & ~r.mixup & ~r.unfreeze_bn & (r.weight_decay==0) & ~r.remove_final_bn
 
-SETTING = ['arch','pretrained','epochs','bs','lr','size','train','valid','test','momentum','final_bias','selu','groups']
+SETTING_FIELDS = ['arch','pretrained','epochs','bs','lr','size','train','valid','test','momentum','final_bias','selu','groups']
+SETTING = SETTING_FIELDS   # its first name
 
 def one_setting(results:pd.DataFrame, vary=()) -> pd.DataFrame:
     "The runs at the most common setting (the fields beside the switches, plant and seed), except the fields in `vary`"
-    cols = [c for c in SETTING if c not in vary]
+    cols = [c for c in SETTING_FIELDS if c not in vary]
     if not len(results): return results
     key = results[cols].astype(str).agg('|'.join, axis=1)
     return results[key==key.value_counts().index[0]]
@@ -187,12 +188,13 @@ def _stats(g):
     "Our mean F1, its standard deviation and number of runs"
     return g.f1.agg(['mean','std','count']).rename(columns={'mean':'ours','count':'n'})
 
-SETUP = ['model', 'ratio', 'n_majority', 'epochs']   # fields beside the table's own that runs of one row may differ in
+MNIST_SETUP_FIELDS = ['model', 'ratio', 'n_majority', 'epochs']   # fields beside the table's own that runs of one row may differ in
+SETUP = MNIST_SETUP_FIELDS   # its first name
 OPEN = ['n_minority', 'schedule', 'scaling']            # the map's other open choices: in the index too where the runs differ in them
 
 def _digits_beside(lg:pd.DataFrame, keys:list, paper:pd.DataFrame, col:str) -> pd.DataFrame:
-    "Our mean F1, its std and n per `SETUP` and `keys` (every row of `paper` for each setup we ran), beside `paper[col]`"
-    setup = SETUP + [c for c in OPEN if c in lg and lg[c].nunique() > 1]
+    "Our mean F1, its std and n per `MNIST_SETUP_FIELDS` and `keys` (every row of `paper` for each setup we ran), beside `paper[col]`"
+    setup = MNIST_SETUP_FIELDS + [c for c in OPEN if c in lg and lg[c].nunique() > 1]
     setups = list(lg[setup].drop_duplicates().itertuples(index=False, name=None))
     idx = pd.MultiIndex.from_tuples([(*s, *k) for s in setups for k in paper.index], names=setup+keys)
     t = _stats(lg.groupby(setup+keys)).reindex(idx)

@@ -125,3 +125,9 @@ def test_readme_lists_every_module_in_the_data_order():
     assert [m for _,_,m,_ in rows] == _MODULES + ['cli', 'test_utils']
     assert all((ROOT/p).is_file() and f'#| default_exp {m}' in (ROOT/p).read_text() for _,p,m,_ in rows)
     assert [p for _,p,_,_ in rows] == sorted(p for _,p,_,_ in rows)          # numbered in that order
+
+def test_readme_command_reference_is_the_cli():
+    "Catches a command missing from the README's command reference, or listed in another order than `finalbn --help`"
+    from finalbn_fastai.cli import COMMANDS
+    listed = re.findall(r'^- `finalbn (\w+)', (ROOT/'README.md').read_text(), re.M)
+    assert listed == list(COMMANDS)
