@@ -66,7 +66,7 @@ screenshots: docs
 	    --screenshot=_docs/screenshots/$$page.png file://$(CURDIR)/_docs/$$page.html 2>/dev/null; \
 	done
 	@# and finalbn serve after a prediction: two Tomato models served on loopback, photographed in Chromium (the README shows it)
-	$(PY) tools/app_screenshot.py --out _docs/screenshots/app.png --copy nbs/figures/serve_app.png --results nbs/figures/serve_app.csv
+	$(PY) tools/app_screenshot.py --out _docs/screenshots/app.png --copy nbs/figures/serve_app.png
 	@ls -l _docs/screenshots
 
 export: install

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 from fastai.vision.all import Learner
 from .core import FinalBNError
 from .inference import load_model, readable_images, prediction_rows, CARD, CONFUSION, TEST_PREDS, MANIFEST
-from .decisions import UNSURE
+from .decisions import UNSURE, check_abstain
 from .interpretation import gradcams, image_batch
 
 # %% auto #0
@@ -183,6 +183,7 @@ def build_app(models:list, per_class:int=2, abstain:float=0.):
 # %% ../nbs/api/18_app.ipynb #d866dfb8
 def check_port(host:str, port:int):
     "Raise `FinalBNError` in one line unless this machine can listen on `host`:`port`"
+    if not 1 <= port <= 65535: raise FinalBNError(f"`port` must be between 1 and 65535, got {port}")
     try:
         with socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET) as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -191,8 +192,8 @@ def check_port(host:str, port:int):
 
 def serve_app(models:list, port:int=7860, host:str='127.0.0.1', per_class:int=2, abstain:float=0.):
     "Serve the page of the model folders `models` at http://`host`:`port` until Ctrl-C"
+    check_port(host, port); check_abstain(abstain)                         # before the models load
     app = build_app(models, per_class, abstain)
-    check_port(host, port)
     where = ('only this machine can reach it (--host 0.0.0.0 opens it to the network)' if host in ('127.0.0.1', 'localhost', '::1') else
              f'listening on {host}: other machines that reach this one can open it')
     print(f"Serving {', '.join(app.names)} at http://{host if host not in ('0.0.0.0', '::') else socket.gethostname()}:{port}/ ; {where}. Ctrl-C stops it.", flush=True)

@@ -13,7 +13,7 @@ from fastcore.basics import num_cpus
 from fastcore.docments import docments
 from fastcore.script import anno_parser
 import finalbn_fastai
-from .core import FinalBNError, check_writable
+from .core import FinalBNError, check_writable, check_new_file
 from .config import ImageConfig, MnistConfig, DigitsConfig, FolderConfig, Placement, KINDS, counts_pair, parse_groups, OBJECTIVES
 
 # %% auto #0
@@ -107,6 +107,7 @@ def _cli_spelling(msg:str, func) -> str:
             flag = f'--no-{opt}' if defaults[k] else f'--{opt}'                 # the flag that turns the default over
             return flag if (v == 'True') != defaults[k] else f'no {flag}'
         return f'--{opt} {v}'
+    msg = re.sub(r"\b[A-Z]\w*Config\.([a-z][a-z0-9_]*)", lambda m: '--'+m.group(1).replace('_','-') if m.group(1) in defaults else m.group(0), msg)   # DigitsConfig.epochs
     msg = re.sub(r"`([a-z][a-z0-9_]*)`", lambda m: '--'+m.group(1).replace('_','-') if m.group(1) in defaults else m.group(0), msg)   # `workers`: --workers
     return re.sub(r"\b([a-z][a-z0-9_]*)=([^\s,;:()]+)", sub, msg)
 
@@ -157,18 +158,17 @@ def demo(out:str='demo_out', # folder for demo.csv (the results file: a row per 
          epochs:int=50,      # epochs of fastai's one-cycle schedule per run
         ):
     "The final-BN effect on scikit-learn's bundled digits, 120 eights vs 2 threes, a net with one hidden layer (no download)"
-    if seeds < 1: raise FinalBNError(f"seeds must be at least 1, got {seeds}")
-    if epochs < 1: raise FinalBNError(f"epochs must be at least 1, got {epochs}")
+    from finalbn_fastai.grids import demo_grid, with_seeds
+    base = DigitsConfig(epochs=epochs)
+    configs = with_seeds(demo_grid(base), seeds)                 # bad options fail here, before anything is written
     out = check_writable(out, folder=True)
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    from finalbn_fastai.grids import demo_grid, with_seeds
     from finalbn_fastai.sweeps import sweep
     from finalbn_fastai.summaries import demo_table, demo_plot
-    base = DigitsConfig(epochs=epochs)
     print(f"Digits (scikit-learn): train {base.train[0]} x '{base.majority}' + {base.train[1]} x '{base.minority}', test {base.test[0]} + {base.test[1]}; "
           f"one hidden layer of {base.n_hidden}; {seeds} seed(s), {epochs} epochs each")
-    res = sweep(with_seeds(demo_grid(base), seeds), out/'demo.csv')
+    res = sweep(configs, out/'demo.csv')
     ax = demo_plot(res)
     ax.figure.tight_layout(); ax.figure.savefig(out/'demo.png', dpi=120); plt.close(ax.figure)
     print(demo_table(res).to_string())
@@ -193,9 +193,7 @@ def split(data:str,                   # a folder with a folder of images per cla
     from finalbn_fastai.data import plantvillage_items, folder_items, image_items, skewed_split, class_split, save_manifest
     if (plant or groups) and classes: raise FinalBNError("--classes is for a folder per class; with --plant or --groups the groups are healthy and unhealthy")
     out = Path(out)
-    if out.is_dir(): raise FinalBNError(f"--out {out} is a folder; name the manifest file, e.g. {out/'manifest.csv'}")
-    if out.exists() and not force: raise FinalBNError(f"{out} exists; pass --force to overwrite it")
-    check_writable(out)
+    check_new_file(out, force)
     paper = bool(plant or groups)
     if paper: sizes = {k: counts_pair(v or d, f'--{k}') for k,v,d in (('train', train, '1000,10'), ('valid', valid, '150,7'), ('test', test, '150,150'))}
     with warnings.catch_warnings(record=True) as ws:
@@ -296,16 +294,14 @@ def predict(model:str,                # folder of a model saved by finalbn train
             force:bool=False,         # overwrite --out if it exists
            ):
     "Predict the class of image files with a saved model: calibrated probabilities and the model's decision rule, a CSV row per image, unreadable files listed and skipped"
-    if bs < 1: raise FinalBNError(f"--bs must be at least 1, got {bs}")
-    if abstain is not None and not 0 < abstain < 1: raise FinalBNError(f"--abstain must be in (0, 1), got {abstain:g}")
     if out != '-':
-        if Path(out).exists() and not force: raise FinalBNError(f"{out} exists; pass --force to overwrite it")
-        check_writable(out)
+        check_new_file(out, force)
     if gradcam: check_writable(gradcam, folder=True)
     import matplotlib; matplotlib.use('Agg')
     from finalbn_fastai.core import atomic_write
     from finalbn_fastai.inference import load_model, predict_images
-    from finalbn_fastai.decisions import class_values
+    from finalbn_fastai.decisions import class_values, check_abstain
+    check_abstain(abstain)                                                   # before the model loads
     learn = load_model(model, bs=bs)
     thresholds = class_values(threshold, learn.dls.vocab, '--threshold', closed=False) if threshold else None
     if 'decision' not in learn.spec: print(f"finalbn: note: {model} was saved before models kept a calibration: its raw softmax and arg-max", file=sys.stderr)
@@ -335,8 +331,7 @@ def export(model:str,                 # folder of a model saved by finalbn train
           ):
     "Export a saved model as one ONNX file for onnxruntime: the final BN and the temperature folded into the last Linear, probabilities out, classes and preprocessing in its metadata (needs finalbn_fastai[export])"
     out = Path(out) if out else Path(model)/'model.onnx'
-    if out.exists() and not force: raise FinalBNError(f"{out} exists; pass --force to overwrite it")
-    check_writable(out)
+    check_new_file(out, force)
     from finalbn_fastai.export import require_onnx, export_onnx, read_onnx_metadata, onnx_max_diff
     require_onnx()                                                                   # the extra, before the model is loaded
     from finalbn_fastai.inference import load_model
@@ -360,8 +355,6 @@ def serve(models:Annotated[str, dict(nargs='+')], # folders of models saved by f
           abstain:float=None,         # P in (0, 1): 'unsure' where the top calibrated probability is below P
          ):
     "Try models in the browser: drop images, see each model's calibrated probabilities, decision and Grad-CAM side by side, with its model card (needs finalbn_fastai[app])"
-    if not 1 <= port <= 65535: raise FinalBNError(f"--port must be between 1 and 65535, got {port}")
-    if abstain is not None and not 0 < abstain < 1: raise FinalBNError(f"--abstain must be in (0, 1), got {abstain:g}")
     import matplotlib; matplotlib.use('Agg')
     from finalbn_fastai.app import serve_app
     serve_app(list(models), port=port, host=host, per_class=examples, abstain=abstain or 0.)
@@ -427,11 +420,10 @@ def sweep(cfg:ImageConfig,            # the base config of the sweep
     from finalbn_fastai.grids import paper_grid, ratio_grid, batch_grid, remedy_grid, with_seeds
     from finalbn_fastai.model import get_arch
     get_arch(cfg.arch)
-    if seeds < 1: raise FinalBNError(f"--seeds must be at least 1, got {seeds}")
     names = [o.strip() for o in switches.split(',') if o.strip()]
     configs = {'paper': lambda: paper_grid(cfg, names), 'ratio': lambda: ratio_grid(cfg, _ints(unhealthy, 'unhealthy')),
                'batch': lambda: batch_grid(cfg, _ints(batch_sizes, 'batch-sizes')), 'one': lambda: [cfg], 'remedies': lambda: remedy_grid(cfg)}[grid]()
-    _report(_sweep(with_seeds(configs, range(cfg.seed, cfg.seed+seeds)), results, data, f'{grid} sweep', place), results)
+    _report(_sweep(with_seeds(configs, seeds, start=cfg.seed), results, data, f'{grid} sweep', place), results)
 
 
 # %% ../nbs/api/23_cli.ipynb #e2f9197e
@@ -442,7 +434,6 @@ def inside(cfg:ImageConfig,           # the pair's config (its final BN is set e
            watch:int=3,               # test leaves (unhealthy first) whose Grad-CAM maps are recorded every epoch
           ):
     "Train one pair of models, without and with the final BN, and draw Table 4.5, Figures 4.4, 4.8, 4.9 and confidence histograms"
-    if watch < 1: raise FinalBNError(f"--watch must be at least 1, got {watch}")
     out = check_writable(out, folder=True)
     import matplotlib; matplotlib.use('Agg')
     import pandas as pd
@@ -483,21 +474,20 @@ def mnist(name:str,                  # 4.7 (digit settings, simple CNN), 4.8 (ac
          ):
     "Run an MNIST sweep (resumable) and print its table: Tables 4.7 and 4.8 (beside the paper's), the remedies on 3 vs 8, the map of the final BN's effect, or Table 4.7 through a frozen body"
     if name not in MNIST_SWEEPS: raise FinalBNError(f"unknown MNIST sweep {name!r}; choose {', '.join(MNIST_SWEEPS)}")
-    if seeds is not None and seeds < 1: raise FinalBNError(f"--seeds must be at least 1, got {seeds}")
     given = lambda **kw: [k.replace('_', '-') for k,v in kw.items() if v is not None]
     if name != 'map' and grid is not None: raise FinalBNError(f"--grid is for the map, not for {name}")
     if name != 'body' and arch is not None: raise FinalBNError(f"--arch is for body, not for {name}: the MNIST networks are --model cnn or mlp")
     from finalbn_fastai.grids import SCALES, table_4_7_grid, table_4_8_grid, remedy_grid, map_grid_named, map_grid, mnist_body_grid, with_seeds
     from finalbn_fastai.model import get_arch
-    place = (place, min(8, num_cpus()))                  # MNIST's runs are small: one per core, at most 8, unless --workers says
+    where = (place, min(8, num_cpus()))                  # MNIST's runs are small: one per core, at most 8, unless --workers says
     if name == 'map':
         if bad := given(ratio=ratio, model=model): raise FinalBNError(f"--{bad[0]} does not apply to the map: its grid sets it (the centres: Table 4.7's CNN and Table 4.8's network)")
         g = map_grid_named(grid or 'main')
         levels = {**g.levels, **{k: tuple(_ints(v, k.replace('_', '-'))) for k,v in dict(n_majority=n_majority, n_minority=n_minority, epochs=epochs).items() if v is not None}}
         if levels != g.levels: g = dataclasses.replace(g, levels=levels)
         results = results or 'mnist_map.csv'
-        configs = with_seeds(map_grid(g), seeds or g.seeds)
-        res = _sweep(configs, results, data, f"The map ({g.name}: {len(configs)//(seeds or g.seeds)//2} points, each without and with the final BN)", *place, grid=g.name)
+        configs = with_seeds(map_grid(g), g.seeds if seeds is None else seeds)
+        res = _sweep(configs, results, data, f"The map ({g.name}: {len(map_grid(g))//2} points, each without and with the final BN)", *where, grid=g.name)
         from finalbn_fastai.effect import map_table
         with _wide(): print(map_table(res, g).round(3).to_string())
         return
@@ -506,11 +496,11 @@ def mnist(name:str,                  # 4.7 (digit settings, simple CNN), 4.8 (ac
             raise FinalBNError(f"--{bad[0]} does not apply to body: it runs the leaves' protocol (1,000 + 10 training, 150 + 7 validation, 150 + 150 test images, 10 epochs)")
         get_arch(arch or 'efficientnet_lite0')
         from finalbn_fastai.digits import mnist_image_folder
-        from finalbn_fastai.effect import body_table
+        from finalbn_fastai.effect import mnist_body_table
         configs = mnist_body_grid(SCALES['paper'].base.replace(arch=arch or 'efficientnet_lite0'))
         folder = mnist_image_folder(configs[0], data)
-        res = _sweep(with_seeds(configs, seeds or 10), results or 'mnist_body.csv', folder, f"Table 4.7, 3 vs 8 through {configs[0].arch} (images in {folder})", *place)
-        with _wide(): print(body_table(res).round(3).to_string())
+        res = _sweep(with_seeds(configs, 10 if seeds is None else seeds), results or 'mnist_body.csv', folder, f"Table 4.7, 3 vs 8 through {configs[0].arch} (images in {folder})", *where)
+        with _wide(): print(mnist_body_table(res).round(3).to_string())
         return
     S = SCALES['paper']
     base = S.mnist_4_8 if name=='4.8' else S.mnist_4_7
@@ -521,7 +511,7 @@ def mnist(name:str,                  # 4.7 (digit settings, simple CNN), 4.8 (ac
     mino = f"{base.n_minority} per minority digit" if base.n_minority else f"ratio {base.ratio}"
     what = (f"{'Table '+name if name!='remedies' else 'Remedies'} ({base.model}, {base.n_majority or 'all (full MNIST)'} per majority digit, {mino}, "
             f"{base.epochs} epochs)")
-    res = _sweep(with_seeds(grid, seeds or 10), results or 'mnist.csv', data, what, *place)
+    res = _sweep(with_seeds(grid, 10 if seeds is None else seeds), results or 'mnist.csv', data, what, *where)
     _print_table(name, res, results or 'mnist.csv')
 
 
@@ -530,7 +520,7 @@ TABLES = {   # the name finalbn table takes -> the function that draws it (modul
     '4.2': ('tables.table_4_2', ImageConfig), '4.3': ('tables.table_4_3', ImageConfig), '4.4': ('tables.table_4_4', ImageConfig),
     '4.6': ('tables.table_4_6', ImageConfig), '4.7': ('tables.table_4_7', MnistConfig), '4.8': ('tables.table_4_8', MnistConfig),
     'fig4.3': ('tables.fig_4_3', ImageConfig), 'fig4.5': ('tables.fig_4_5', ImageConfig), 'fig4.6': ('tables.fig_4_6', ImageConfig),
-    'fig4.7': ('tables.fig_4_7', ImageConfig), 'remedies': ('summaries.remedies_table', None), 'map': ('effect.effect_points', None)}
+    'fig4.7': ('tables.fig_4_7', ImageConfig), 'remedies': ('summaries.remedies_table', None), 'map': ('effect.fig_effect_map', None)}   # map: from a folder
 
 def _drawer(name:str):
     "The function of `TABLES` that draws `name`"
@@ -563,7 +553,7 @@ def _print_table(name, res, results, plant='Apple', out=None):
 
 def _print_map(results, out=None):
     "The map of the final BN's effect from every results file in `results` (a folder, or one file): its points, the fitted rule, and the figure or the points written to `out`"
-    from finalbn_fastai.effect import scored_runs, effect_pairs, effect_points, fit_rules, rule_text, fig_effect_map
+    from finalbn_fastai.effect import scored_runs, effect_pairs, effect_points, fit_rules, rule_text
     if not Path(results).exists(): raise FinalBNError(f"no such results file or folder: {results}")
     pts = effect_points(effect_pairs(scored_runs(results)))
     if not len(pts): raise FinalBNError(f"{results} holds no pair of runs without and with the final BN")
@@ -579,7 +569,7 @@ def _print_map(results, out=None):
         if str(out).endswith('.csv'): pts[cols].to_csv(out, index=False)
         else:
             import matplotlib; matplotlib.use('Agg')
-            fig_effect_map(pts, rules).savefig(out, dpi=120, bbox_inches='tight')
+            _drawer('map')(pts, rules).savefig(out, dpi=120, bbox_inches='tight')
         print(f"written to {out}")
 
 @command('name')

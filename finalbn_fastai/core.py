@@ -10,7 +10,8 @@ from pathlib import Path
 from fastcore.xtras import atomic_save
 
 # %% auto #0
-__all__ = ['FinalBNError', 'shared_data', 'cache_dir', 'atomic_write', 'check_writable', 'read_cached', 'name_key', 'download']
+__all__ = ['FinalBNError', 'shared_data', 'cache_dir', 'atomic_write', 'check_writable', 'check_new_file', 'read_cached',
+           'name_key', 'download']
 
 # %% ../nbs/api/00_core.ipynb #9a3cf1f7
 class FinalBNError(ValueError):
@@ -58,6 +59,12 @@ def check_writable(path, folder:bool=False) -> Path:
         if not folder and p.exists(): open(p, 'ab').close()       # an existing file must take appends
     except OSError as e: raise FinalBNError(f"cannot write to {p}: {e.strerror or e}; choose another location") from None
     return p
+
+def check_new_file(path, force:bool=False) -> Path:
+    "`path` checked before the work that writes it: not a folder, not an existing file unless `force`, and writable (`check_writable`)"
+    p = Path(path)
+    if p.is_file() and not force: raise FinalBNError(f"{p} exists; pass force=True to overwrite it")
+    return check_writable(p)
 
 # %% ../nbs/api/00_core.ipynb #b7081f53
 def read_cached(fn, read, what:str):

@@ -15,9 +15,9 @@ from .evaluation import class_metrics, reliability_diagram, ece, brier, probs_fr
 
 # %% auto #0
 __all__ = ['OBJECTIVE_RECALL', 'UNSURE', 'MIN_IMAGES', 'class_values', 'recall_threshold', 'objective_threshold',
-           'calibrated_probs', 'class_log_odds', 'log_odds', 'odds_prob', 'decide', 'DecisionRule', 'recall_cap',
-           'fit_decision', 'decision_metrics', 'fig_calibration', 'threshold_words', 'fig_operating_points',
-           'rule_scores']
+           'calibrated_probs', 'class_log_odds', 'log_odds', 'odds_prob', 'check_abstain', 'decide', 'DecisionRule',
+           'recall_cap', 'fit_decision', 'decision_metrics', 'fig_calibration', 'threshold_words',
+           'fig_operating_points', 'rule_scores']
 
 # %% ../nbs/api/12_decisions.ipynb #b8f3d85b
 def class_values(specs, classes, what:str='--recall', closed:bool=True) -> dict:
@@ -80,6 +80,11 @@ def class_log_odds(logits:torch.Tensor, temperature:float=1.) -> torch.Tensor:
 
 def log_odds(p:float) -> float: return float(np.log(p) - np.log1p(-p))                  # a probability's log-odds
 def odds_prob(s:float) -> float: return float(1/(1 + np.exp(-s)))                       # and back
+
+def check_abstain(abstain:float) -> float:
+    "`abstain`, the top probability below which a prediction is 'unsure': 0 (never) or in (0, 1); a one-line error otherwise"
+    if abstain and not 0 < abstain < 1: raise FinalBNError(f"`abstain` must be in (0, 1), got {abstain:g}")
+    return abstain
 
 def decide(scores, classes, thresholds:dict=None, top=None, abstain:float=0.) -> np.ndarray:
     "The decision per row of `scores` (each class's log-odds): a class of `thresholds` whose score reaches its threshold (the furthest above it), else the arg-max of the others; `UNSURE` where the `top` probability is below `abstain`"

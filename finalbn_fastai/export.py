@@ -11,7 +11,7 @@ import numpy as np, torch
 from torch import nn
 from fastai.vision.all import Learner, Normalize
 import finalbn_fastai
-from .core import FinalBNError, atomic_write, check_writable
+from .core import FinalBNError, atomic_write, check_new_file
 from .model import find_final_bn, remove_final_bn, fold_final_bn, fold_temperature
 
 # %% auto #0
@@ -71,8 +71,7 @@ def export_onnx(learn:Learner, fname, no_final_bn:bool=False, size:int=None, for
     "Write `learn`'s deployed model (`probs_module`) as the ONNX file `fname`, its metadata in the graph, checked by `onnx.checker`; `size`: the image size (default: the saved model's)"
     onnx = require_onnx()
     fname = Path(fname)
-    if fname.exists() and not force: raise FinalBNError(f"{fname} exists; pass --force to overwrite it")
-    check_writable(fname)
+    check_new_file(fname, force)
     size = size or (getattr(learn, 'spec', None) or {}).get('size')
     if not size: raise FinalBNError("export_onnx needs the image size: pass size=, or export a model loaded with load_model")
     module,done = probs_module(learn, no_final_bn)

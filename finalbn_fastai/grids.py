@@ -42,9 +42,11 @@ def paper_grid(base:ImageConfig=None, names=tuple(SWITCHES)) -> list[ImageConfig
     return res
 
 # %% ../nbs/api/03_grids.ipynb #80f673e7
-def with_seeds(configs, seeds) -> list:
-    "Each of `configs` once per seed in `seeds` (an int n means 0..n-1)"
-    seeds = range(seeds) if isinstance(seeds, int) else seeds
+def with_seeds(configs, seeds, start:int=0) -> list:
+    "Each of `configs` once per seed in `seeds` (an int n means n seeds counting up from `start`)"
+    if isinstance(seeds, int):
+        if seeds < 1: raise FinalBNError(f"`seeds` must be at least 1, got {seeds}")
+        seeds = range(start, start+seeds)
     return [c.replace(seed=s) for c in configs for s in seeds]
 
 def ratio_grid(base:ImageConfig=None, unhealthy=range(5, 101, 5)) -> list[ImageConfig]:

@@ -21,7 +21,7 @@ from .core import FinalBNError, atomic_write
 from .data import check_image, manifest_hash, save_manifest
 from .model import FinalBN, SoftmaxOutputs, finalbn_learner, find_final_bn, remove_final_bn, arch_name
 from .evaluation import class_metrics, ece, brier
-from .decisions import (DecisionRule, fit_decision, calibrated_probs, decision_metrics, fig_calibration, fig_operating_points, UNSURE,
+from .decisions import (DecisionRule, check_abstain, fit_decision, calibrated_probs, decision_metrics, fig_calibration, fig_operating_points, UNSURE,
                                       log_odds, threshold_words)
 
 # %% auto #0
@@ -186,9 +186,10 @@ def model_rule(spec:dict) -> DecisionRule|None:
 def load_model(path, bs:int=64, calibrated:bool=True) -> Learner:
     "The `Learner` of the model saved in the folder `path`, ready for `predict`, `get_preds` and `dls.test_dl`: calibrated probabilities, unless not `calibrated` (or saved without a rule); its rule in `.rule`"
     path = Path(path)
+    if bs < 1: raise FinalBNError(f"`bs` must be at least 1, got {bs}")
     if path.is_file() and path.suffix.lower() == '.onnx':
         raise FinalBNError(f"{path} is an ONNX file: this takes the folder of a model saved by finalbn train; run an ONNX file with onnxruntime "
-                           "(the README's 'Deploy a model' section has the snippet)")
+                           "(the README's 'Export' paragraph has the snippet)")
     if not (path/SPEC).is_file(): raise FinalBNError(f"{path} is not a saved model (it has no {SPEC}): save one with save_model, or finalbn train")
     try: spec = json.loads((path/SPEC).read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise FinalBNError(f"{path/SPEC} is not readable JSON ({e.__class__.__name__}): the model folder is damaged") from None
@@ -262,6 +263,7 @@ def image_logits(learn:Learner, files, bs:int=64, tta:bool=False, n:int=4, no_fi
 def predict_images(learn:Learner, paths, bs:int=64, no_final_bn:bool=False, calibrated:bool=True, thresholds:dict=None, abstain:float=0.,
                    tta:bool=False) -> pd.DataFrame:
     "A row per readable image of `paths`: `path`, `pred` (the model's rule, or `thresholds`: probabilities per class; `UNSURE` below `abstain`), `pred_argmax` and `p_<class>` (calibrated, or the raw softmax); the files left out in `.attrs['skipped']`"
+    check_abstain(abstain)
     files,skipped = readable_images(paths)
     rule = getattr(learn, 'rule', None) or DecisionRule()
     if thresholds is not None: rule = DecisionRule(rule.temperature, {**rule.thresholds, **{c: log_odds(p) for c,p in thresholds.items()}}, rule.objective, rule.recall)

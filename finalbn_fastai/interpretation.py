@@ -13,7 +13,7 @@ from fastai.callback.hook import Hook
 from fastai.learner import Learner
 from fastai.torch_core import no_random
 from fastprogress.fastprogress import progress_bar
-from .core import atomic_write
+from .core import FinalBNError, atomic_write
 from .config import ImageConfig
 from .evaluation import calibration_bins, ece, brier, probs_matrix, reliability_diagram
 from .model import remove_final_bn
@@ -172,6 +172,7 @@ class GradCAMRecorder(Callback):
 # %% ../nbs/api/17_interpretation.ipynb #0105fa60
 def inside_pair(base:ImageConfig, watch:int=3, data=None) -> dict:
     "Train `base` without and with the final BN, recording the Grad-CAM maps of `watch` test leaves (unhealthy first) each epoch"
+    if watch < 1: raise FinalBNError(f"`watch` must be at least 1, got {watch}")
     man = config_split(base, data)
     tst = man[man.split=='test']
     watched = pd.concat([tst[tst.label=='unhealthy'], tst[tst.label=='healthy']]).head(watch)

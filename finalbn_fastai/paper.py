@@ -12,7 +12,7 @@ from .core import FinalBNError, name_key
 __all__ = ['PAPER_DIR', 'paper_table', 'paper_plant', 'of_plant', 'as_ours', 'beside']
 
 # %% ../nbs/api/01_paper.ipynb #15f15925
-PAPER_DIR = files('finalbn_fastai')/'paper'
+PAPER_DIR = files('finalbn_fastai')/'paper_data'
 
 def paper_table(name:str) -> pd.DataFrame:
     "The paper's Table `name` ('4.2' ... '4.8'), or figure ('fig4.9'), as typed into the package's data"

@@ -14,9 +14,10 @@ from .config import LABELS
 from .grids import SWITCHES, TABLE_4_7, TABLE_4_8
 
 # %% auto #0
-__all__ = ['SETTING_FIELDS', 'SETTING', 'TABLE_4_2_CONDITIONS', 'TABLE_4_6_CONDITIONS', 'MNIST_SETUP_FIELDS', 'SETUP', 'OPEN',
-           'long_f1', 'no_other_switches', 'one_setting', 'table_4_2', 'table_4_6', 'table_4_4', 'table_4_3', 'fig_4_3',
-           'switch_gains', 'fig_4_5', 'fig_4_6', 'fig_4_7', 'table_4_7', 'table_4_8', 'save_figure']
+__all__ = ['SETTING_FIELDS', 'SETTING', 'TABLE_4_2_CONDITIONS', 'TABLE_4_6_CONDITIONS', 'MNIST_SETUP_FIELDS', 'SETUP',
+           'MNIST_OPEN_FIELDS', 'OPEN', 'long_f1', 'no_other_switches', 'one_setting', 'table_4_2', 'table_4_6',
+           'table_4_4', 'table_4_3', 'fig_4_3', 'switch_gains', 'fig_4_5', 'fig_4_6', 'fig_4_7', 'table_4_7',
+           'table_4_8', 'save_figure']
 
 # %% ../nbs/api/20_tables.ipynb #a6e7cb45
 def long_f1(results:pd.DataFrame, conditions=None, metric='f1') -> pd.DataFrame:
@@ -184,20 +185,21 @@ def _long(res:pd.DataFrame) -> pd.DataFrame:
     rows = [{**r, 'digit': int(d), 'f1': m['f1']} for r in res.to_dict('records') for d,m in json.loads(r['metrics']).items()]
     return pd.DataFrame(rows)
 
-def _stats(g):
+def _mean_std_n(g):
     "Our mean F1, its standard deviation and number of runs"
     return g.f1.agg(['mean','std','count']).rename(columns={'mean':'ours','count':'n'})
 
 MNIST_SETUP_FIELDS = ['model', 'ratio', 'n_majority', 'epochs']   # fields beside the table's own that runs of one row may differ in
 SETUP = MNIST_SETUP_FIELDS   # its first name
-OPEN = ['n_minority', 'schedule', 'scaling']            # the map's other open choices: in the index too where the runs differ in them
+MNIST_OPEN_FIELDS = ['n_minority', 'schedule', 'scaling']            # the map's other open choices: in the index too where the runs differ in them
+OPEN = MNIST_OPEN_FIELDS   # its first name
 
 def _digits_beside(lg:pd.DataFrame, keys:list, paper:pd.DataFrame, col:str) -> pd.DataFrame:
     "Our mean F1, its std and n per `MNIST_SETUP_FIELDS` and `keys` (every row of `paper` for each setup we ran), beside `paper[col]`"
-    setup = MNIST_SETUP_FIELDS + [c for c in OPEN if c in lg and lg[c].nunique() > 1]
+    setup = MNIST_SETUP_FIELDS + [c for c in MNIST_OPEN_FIELDS if c in lg and lg[c].nunique() > 1]
     setups = list(lg[setup].drop_duplicates().itertuples(index=False, name=None))
     idx = pd.MultiIndex.from_tuples([(*s, *k) for s in setups for k in paper.index], names=setup+keys)
-    t = _stats(lg.groupby(setup+keys)).reindex(idx)
+    t = _mean_std_n(lg.groupby(setup+keys)).reindex(idx)
     t['paper'] = paper[col].reindex(idx.droplevel(list(range(len(setup))))).to_numpy()
     return t.assign(n=t.n.fillna(0).astype(int), diff=t.ours-t.paper)[['ours','std','paper','diff','n']]
 

@@ -137,7 +137,7 @@ def test_demo_bad_out(tmp_path, capsys):
 
 def test_split_out_is_a_folder(fake, tmp_path, capsys):
     assert main(['split', fake, '--plant', 'Apple', '--out', tmp_path, '--force']) == 2
-    assert 'is a folder; name the manifest file' in capsys.readouterr().err
+    assert 'is a folder: name a file in it' in capsys.readouterr().err
 
 INSIDE = ['table_4_5.csv', 'calibration.csv', 'fig_4_4_gradcam.png', 'fig_4_8_softmax.png', 'fig_4_9_reliability.png',
           'confidence_hist.png', 'gradcam_epochs_no_bn.png', 'gradcam_epochs_bn.png']
@@ -191,7 +191,7 @@ def test_mnist_bad_input(tmp_path, capsys):
     assert 'holds neither' in capsys.readouterr().err
     for cmd in ('mnist', 'sweep'):
         assert main([cmd, *(['4.8'] if cmd=='mnist' else []), '--workers', '-1', '--results', tmp_path/'r.csv']) == 2
-        assert '--workers must be at least 1' in capsys.readouterr().err
+        assert '--workers must not be negative' in capsys.readouterr().err
         assert main([cmd, *(['4.8'] if cmd=='mnist' else []), '--batch-seeds', '0', '--results', tmp_path/'r.csv']) == 2
         assert '--batch-seeds must be at least 1, got 0' in capsys.readouterr().err
     assert main(['mnist', '4.8', '--n-majority', '-1', '--results', tmp_path/'r.csv']) == 2

@@ -1,4 +1,4 @@
-"The paper's tables in the package's data (finalbn_fastai/paper) are typed in by hand: check them against the sums the thesis itself states."
+"The paper's tables in the package's data (finalbn_fastai/paper_data) are typed in by hand: check them against the sums the thesis itself states."
 import numpy as np, pandas as pd
 from finalbn_fastai.paper import PAPER_DIR
 

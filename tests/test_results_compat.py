@@ -2,7 +2,7 @@
 from them is what the code before the package's reshaping drew (tests/snapshots/before_reshaping.json), and runs of every kind
 give, number for number, the rows that code gave (tests/snapshots/runs_before.json and demo_before.csv). The scripts that made
 the snapshots ran once on that code and import its modules, which are gone; they are in the history
-(git show 8643f4c:tests/snapshots/make_before_reshaping.py, and make_runs_before.py).
+(git show 595daa4:tests/snapshots/make_before_reshaping.py, and make_runs_before.py).
 
 The runs' rows depend on the CPU as well as the code: float sums' last digits differ between kernels (AVX-512 or AVX2 only),
 and with them a small run's borderline predictions. runs_before.json is that code on the CPU it was made on; runs_before_avx2.json

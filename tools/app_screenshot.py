@@ -2,7 +2,7 @@
 final BN, trained by `finalbn train` unless --models names others), served on a free loopback port, a test image of each
 class predicted in headless Chromium, the page photographed. It fails if the browser asked any host but the server.
 Run: .venv/bin/python tools/app_screenshot.py [--models DIR DIR] [--out _docs/screenshots/app.png] [--copy nbs/figures/serve_app.png]
-     [--results nbs/figures/serve_app.csv]"""
+     [--results predictions.csv]"""
 import argparse, shutil, sys
 from pathlib import Path
 import pandas as pd
