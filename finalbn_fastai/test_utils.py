@@ -16,7 +16,8 @@ from .results import result_dtypes
 
 # %% auto #0
 __all__ = ['CHROMIUM', 'fake_image', 'make_fake_plantvillage', 'make_fake_classes', 'fake_results', 'seeded_draws',
-           'make_tiny_model', 'finalbn_cmd', 'run_finalbn', 'free_port', 'serving', 'browse_app']
+           'make_tiny_model', 'finalbn_cmd', 'run_finalbn', 'MainResult', 'run_main', 'free_port', 'serving',
+           'browse_app']
 
 # %% ../nbs/api/24_test_utils.ipynb #324329cd
 def fake_image(fn, mode:str='RGB', size:int=32, seed:int=0):
@@ -90,6 +91,18 @@ def finalbn_cmd(*args) -> list[str]:
 def run_finalbn(*args, timeout:float=600, **kwargs):
     "Run the installed `finalbn` script with `args` in a process of its own: its `CompletedProcess`, the output as text"
     return subprocess.run(finalbn_cmd(*args), capture_output=True, text=True, timeout=timeout, **kwargs)
+
+class MainResult(subprocess.CompletedProcess):
+    "A `CompletedProcess` that also unpacks, as `code,out,err`"
+    def __iter__(self): return iter((self.returncode, self.stdout, self.stderr))
+
+def run_main(*args) -> MainResult:
+    "`finalbn args` in this process (torch and fastai start once, not once per call): the `CompletedProcess` `run_finalbn` would give"
+    import contextlib, io
+    from finalbn_fastai.cli import main
+    out,err = io.StringIO(),io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err): code = main([str(a) for a in args])
+    return MainResult(['finalbn', *map(str, args)], code, out.getvalue(), err.getvalue())
 
 def free_port() -> int:
     "A TCP port free on 127.0.0.1 now"

@@ -1,6 +1,5 @@
 "The `finalbn` command line: help, the split and demo subcommands, and bad input."
 import subprocess, sys
-from pathlib import Path
 import pandas as pd, pytest
 from finalbn_fastai.cli import main
 from finalbn_fastai.data import load_manifest

@@ -4,7 +4,7 @@ import json, re, shutil, subprocess, sys
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from finalbn_fastai.cli import main
-from finalbn_fastai.test_utils import make_fake_classes
+from finalbn_fastai.test_utils import make_fake_classes, run_main
 
 README = (Path(__file__).parents[1]/'README.md').read_text()
 
@@ -30,15 +30,10 @@ def deploy_snippet() -> str:
     assert len(found) == 1, f"{len(found)} python blocks of the README use onnxruntime"
     return found[0]
 
-def cli(capsys, *args):
-    code = main([str(a) for a in args])
-    out,err = capsys.readouterr()
-    return code,out,err
-
 def test_export_folds_the_final_bn_and_matches_predict(model, tmp_path, capsys):
     out,files = model
     assert len(files) == 20
-    code,o,err = cli(capsys, 'export', out, '--out', tmp_path/'m.onnx')
+    code,o,err = run_main('export', out, '--out', tmp_path/'m.onnx')
     assert code == 0, err
     assert 'final BN folded into the last Linear' in o and "onnxruntime gives PyTorch's probabilities to" in o
     import onnx
@@ -75,21 +70,21 @@ def test_export_without_final_bn(model, tmp_path):
 def test_export_bad_input(model, tmp_path, capsys, monkeypatch):
     out,files = model
     (tmp_path/'notes').mkdir(); (tmp_path/'notes'/'a.txt').write_text('not a model')
-    code,o,err = cli(capsys, 'export', tmp_path/'notes', '--out', tmp_path/'x.onnx')
+    code,o,err = run_main('export', tmp_path/'notes', '--out', tmp_path/'x.onnx')
     assert (code, o, len(err.splitlines())) == (2, '', 1) and 'is not a saved model' in err and not (tmp_path/'x.onnx').exists()
     (tmp_path/'old.onnx').write_bytes(b'keep me')
-    code,_,err = cli(capsys, 'export', out, '--out', tmp_path/'old.onnx')
+    code,_,err = run_main('export', out, '--out', tmp_path/'old.onnx')
     assert code == 2 and 'exists; pass --force' in err and (tmp_path/'old.onnx').read_bytes() == b'keep me'
-    code,_,err = cli(capsys, 'export', out, '--out', tmp_path/'old.onnx'/'m.onnx')
+    code,_,err = run_main('export', out, '--out', tmp_path/'old.onnx'/'m.onnx')
     assert code == 2 and len(err.splitlines()) == 1 and 'is a file, not a folder' in err
     monkeypatch.setitem(sys.modules, 'onnx', None)                                         # as without the [export] extra
-    code,_,err = cli(capsys, 'export', out, '--out', tmp_path/'y.onnx')
+    code,_,err = run_main('export', out, '--out', tmp_path/'y.onnx')
     assert code == 2 and "pip install 'finalbn_fastai[export]'" in err and not (tmp_path/'y.onnx').exists()
 
 def test_predict_refuses_an_onnx_file(model, tmp_path, capsys):
     out,files = model
     (tmp_path/'m.onnx').write_bytes(b'\x08\x07')
-    code,o,err = cli(capsys, 'predict', tmp_path/'m.onnx', files[0], '--out', tmp_path/'p.csv')
+    code,o,err = run_main('predict', tmp_path/'m.onnx', files[0], '--out', tmp_path/'p.csv')
     assert (code, o, len(err.splitlines())) == (2, '', 1) and 'is an ONNX file' in err and "'Deploy a model'" in err
     assert not (tmp_path/'p.csv').exists()
 
@@ -97,11 +92,11 @@ def test_predict_refuses_an_onnx_file(model, tmp_path, capsys):
 def test_more_offline_bodies_train_and_export(arch, tmp_path, capsys):
     "EfficientNet-Lite1 and Lite2, pretrained offline, through finalbn train and finalbn export"
     parts = make_fake_classes(tmp_path/'parts', {'ok': 40, 'scratch': 10})
-    code,_,err = cli(capsys, 'train', parts, '--out', tmp_path/'m', '--arch', arch, '--size', '32', '--epochs', '1', '--bs', '16')
+    code,_,err = run_main('train', parts, '--out', tmp_path/'m', '--arch', arch, '--size', '32', '--epochs', '1', '--bs', '16')
     assert code == 0, err
     spec = json.loads((tmp_path/'m'/'model.json').read_text())
     assert spec['arch'] == arch and spec['stats']['mean'] == [0.5]*3 and spec['config']['pretrained']
-    code,o,err = cli(capsys, 'export', tmp_path/'m')
+    code,o,err = run_main('export', tmp_path/'m')
     assert code == 0, err
     d = float(re.search(r"probabilities to (\S+) ", o).group(1))
     assert d < 1e-4 and (tmp_path/'m'/'model.onnx').is_file()

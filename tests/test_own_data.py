@@ -4,14 +4,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from finalbn_fastai.cli import main
 from finalbn_fastai.data import load_manifest
-from finalbn_fastai.test_utils import make_fake_classes, make_fake_plantvillage, run_finalbn as finalbn
-
-def here(*args):
-    "`finalbn args` in this process (torch and fastai are started once, not per call): its exit status and output, as `run_finalbn` gives them"
-    import contextlib, types
-    out,err = io.StringIO(),io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err): code = main([str(a) for a in args])
-    return types.SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+from finalbn_fastai.test_utils import make_fake_classes, make_fake_plantvillage, run_finalbn as finalbn, run_main
 
 @pytest.fixture(scope='module')
 def parts(tmp_path_factory):
@@ -43,14 +36,14 @@ def test_predict_equals_evaluate(model, tmp_path):
     _,out = model
     tp = pd.read_csv(out/'test_predictions.csv')
     cols = ['p_dent', 'p_ok', 'p_scratch']
-    r = here('predict', out, *tp.path, '--out', tmp_path/'raw.csv', '--no-calibration')
+    r = run_main('predict', out, *tp.path, '--out', tmp_path/'raw.csv', '--no-calibration')
     assert r.returncode == 0, r.stderr[-2000:]
     raw = pd.read_csv(tmp_path/'raw.csv')
     assert list(raw.columns) == ['path', 'pred', 'pred_argmax'] + cols                 # a probability per class, named as the folders
     assert raw.path.tolist() == tp.path.tolist()
     np.testing.assert_allclose(raw[cols], tp[cols], atol=1e-4)
     assert raw.pred_argmax.tolist() == tp.pred.tolist()
-    r = here('predict', out, *tp.path, '--out', tmp_path/'p.csv')
+    r = run_main('predict', out, *tp.path, '--out', tmp_path/'p.csv')
     p = pd.read_csv(tmp_path/'p.csv')
     t = json.loads((out/'model.json').read_text())['decision']['temperature']
     cal = np.exp(np.log(tp[cols].to_numpy())/t); cal /= cal.sum(1, keepdims=True)
@@ -64,7 +57,7 @@ def test_predict_folders_skips_unreadable(model, parts, tmp_path):
     for f in sorted((parts/'dent').iterdir())[:3]: (tmp_path/'new'/f.name).write_bytes(f.read_bytes())
     (tmp_path/'new'/'broken.png').write_bytes(b'\x89PNG not really')
     (tmp_path/'new'/'notes.txt').write_text('not an image')
-    r = here('predict', out, tmp_path/'new', '--out', tmp_path/'p.csv', '--gradcam', tmp_path/'maps')
+    r = run_main('predict', out, tmp_path/'new', '--out', tmp_path/'p.csv', '--gradcam', tmp_path/'maps')
     assert r.returncode == 0, r.stderr[-2000:]
     p = pd.read_csv(tmp_path/'p.csv')
     assert len(p) == 3 and set(p.pred) <= {'dent', 'ok', 'scratch'}
@@ -75,8 +68,8 @@ def test_predict_folders_skips_unreadable(model, parts, tmp_path):
 
 def test_no_final_bn_changes_the_outputs(model, parts, tmp_path):
     _,out = model
-    a = here('predict', out, parts/'dent', '--out', '-')
-    b = here('predict', out, parts/'dent', '--out', '-', '--no-final-bn')
+    a = run_main('predict', out, parts/'dent', '--out', '-')
+    b = run_main('predict', out, parts/'dent', '--out', '-', '--no-final-bn')
     assert a.returncode == b.returncode == 0
     pa,pb = pd.read_csv(io.StringIO(a.stdout)),pd.read_csv(io.StringIO(b.stdout))   # stdout: the CSV alone
     assert pa.path.tolist() == pb.path.tolist() and len(pa) == 6
@@ -151,6 +144,7 @@ def test_damaged_results_file(fake_pv, tmp_path, capsys, no_training):
                                                 "fix or delete that line, or use a new results file (nothing was read or appended)")
     assert main(['run', '--data', str(fake_pv), '--train', '20,4', '--valid', '5,2', '--test', '10,6', '--results', str(res)]) == 2
     assert 'line 2 has 2 fields' in capsys.readouterr().err
+    assert res.read_bytes() == before                                              # the damaged file left as it was
     res.write_bytes(b'\xff\xd8\xff\xe0 a JPEG, not a CSV')
     assert main(['table', '4.2', '--results', str(res)]) == 2
     assert 'is not a text file (byte 0 is not UTF-8)' in capsys.readouterr().err
@@ -189,7 +183,7 @@ def wide(tmp_path_factory):
 def test_recall_target_holds_on_the_test_split(wide, tmp_path):
     "Catches a --recall rule that does not carry from the validation split to the held-out test split, and a model that does not keep it"
     out = tmp_path/'m'
-    rt = here('train', wide, '--out', out, '--size', '32', '--epochs', '2', '--bs', '32', '--valid', '0.25', '--test', '0.25', '--recall', 'scratch=0.9')
+    rt = run_main('train', wide, '--out', out, '--size', '32', '--epochs', '2', '--bs', '32', '--valid', '0.25', '--test', '0.25', '--recall', 'scratch=0.9')
     assert rt.returncode == 0, rt.stderr[-2000:]
     assert 'Decision rule: scratch where p ≥ ' in rt.stdout and 'chosen on the validation split for a recall of 0.9' in (out/'MODEL_CARD.md').read_text()
     d = json.loads((out/'model.json').read_text())['decision']
@@ -197,7 +191,8 @@ def test_recall_target_holds_on_the_test_split(wide, tmp_path):
     m = load_manifest(out/'manifest.csv')
     nv,nt = ((m.split == 'valid') & (m.label == 'scratch')).sum(),((m.split == 'test') & (m.label == 'scratch')).sum()
     tst = m[(m.split == 'test')]
-    r = here('predict', out, *tst.path, '--out', tmp_path/'p.csv')
+    r = run_main('predict', out, *tst.path, '--out', tmp_path/'p.csv')
+    assert r.returncode == 0, r.stderr[-2000:]
     p = pd.read_csv(tmp_path/'p.csv').assign(label=tst.label.values)
     recall = (p[p.label == 'scratch'].pred == 'scratch').mean()
     # the bound: the target less three standard errors of the difference of two binomial proportions at the target, for the validation and test counts
@@ -211,7 +206,7 @@ def test_predict_images_equals_finalbn_predict(model, parts, tmp_path):
     from finalbn_fastai.inference import load_model, predict_images
     _,out = model
     files = sorted((parts/'dent').iterdir())
-    r = here('predict', out, *files, '--out', tmp_path/'p.csv', '--abstain', '0.6')
+    r = run_main('predict', out, *files, '--out', tmp_path/'p.csv', '--abstain', '0.6')
     assert r.returncode == 0, r.stderr[-2000:]
     cli = pd.read_csv(tmp_path/'p.csv')
     py = predict_images(load_model(out), files, abstain=0.6)
@@ -245,10 +240,10 @@ def test_model_saved_before_calibration_still_predicts(model, parts, tmp_path):
     _,out = model
     old = tmp_path/'old'; shutil.copytree(out, old)
     spec = json.loads((old/'model.json').read_text()); del spec['decision']; (old/'model.json').write_text(json.dumps(spec))
-    r = here('predict', old, parts/'dent', '--out', '-')
+    r = run_main('predict', old, parts/'dent', '--out', '-')
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stderr.count('saved before models kept a calibration') == 1
-    raw = here('predict', out, parts/'dent', '--out', '-', '--no-calibration')
+    raw = run_main('predict', out, parts/'dent', '--out', '-', '--no-calibration')
     a,b = pd.read_csv(io.StringIO(r.stdout)),pd.read_csv(io.StringIO(raw.stdout))
     np.testing.assert_allclose(a[['p_dent', 'p_ok', 'p_scratch']], b[['p_dent', 'p_ok', 'p_scratch']], atol=1e-6)
     assert (a.pred == a.pred_argmax).all()

@@ -8,14 +8,14 @@ The runs' rows depend on the CPU as well as the code: float sums' last digits di
 and with them a small run's borderline predictions. runs_before.json is that code on the CPU it was made on; runs_before_avx2.json
 the same script on the same code (a worktree of commit f8f34ca) on an AMD EPYC with AVX2 only, on 2026-12-06. A row must
 equal one of them to the last digit."""
-import json, math
+import json
 from pathlib import Path
 import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt
 import pandas as pd, pytest
 from snapshot_utils import flatten, fig_values, differences
-from finalbn_fastai.config import ImageConfig, MnistConfig, DigitsConfig
+from finalbn_fastai.config import ImageConfig, MnistConfig
 from finalbn_fastai.grids import demo_grid, with_seeds
 from finalbn_fastai.results import load_results, row_config, late_columns
 import finalbn_fastai as T   # every table and summary, whichever module draws it

@@ -3,7 +3,7 @@
 and loss of Table 4.8) and on the leaves (the head of the fast path, with its dropout); and a sweep's rows say how they trained."""
 import json
 import pytest
-from finalbn_fastai.config import MnistConfig, ImageConfig
+from finalbn_fastai.config import MnistConfig
 from finalbn_fastai.grids import SCALES, table_4_8_grid, with_seeds
 from finalbn_fastai.core import shared_data
 from finalbn_fastai.training import run
