@@ -192,7 +192,7 @@ def check_port(host:str, port:int):
 
 def serve_app(models:list, port:int=7860, host:str='127.0.0.1', per_class:int=2, abstain:float=0.):
     "Serve the page of the model folders `models` at http://`host`:`port` until Ctrl-C"
-    check_port(host, port); check_abstain(abstain)                         # before the models load
+    check_port(host, port); check_abstain(abstain or None)                 # before the models load (0: never unsure)
     app = build_app(models, per_class, abstain)
     where = ('only this machine can reach it (--host 0.0.0.0 opens it to the network)' if host in ('127.0.0.1', 'localhost', '::1') else
              f'listening on {host}: other machines that reach this one can open it')

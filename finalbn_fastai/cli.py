@@ -355,6 +355,8 @@ def serve(models:Annotated[str, dict(nargs='+')], # folders of models saved by f
           abstain:float=None,         # P in (0, 1): 'unsure' where the top calibrated probability is below P
          ):
     "Try models in the browser: drop images, see each model's calibrated probabilities, decision and Grad-CAM side by side, with its model card (needs finalbn_fastai[app])"
+    from finalbn_fastai.decisions import check_abstain
+    check_abstain(abstain)                                                   # --abstain 0 is no P in (0, 1)
     import matplotlib; matplotlib.use('Agg')
     from finalbn_fastai.app import serve_app
     serve_app(list(models), port=port, host=host, per_class=examples, abstain=abstain or 0.)

@@ -81,9 +81,9 @@ def class_log_odds(logits:torch.Tensor, temperature:float=1.) -> torch.Tensor:
 def log_odds(p:float) -> float: return float(np.log(p) - np.log1p(-p))                  # a probability's log-odds
 def odds_prob(s:float) -> float: return float(1/(1 + np.exp(-s)))                       # and back
 
-def check_abstain(abstain:float) -> float:
-    "`abstain`, the top probability below which a prediction is 'unsure': 0 (never) or in (0, 1); a one-line error otherwise"
-    if abstain and not 0 < abstain < 1: raise FinalBNError(f"`abstain` must be in (0, 1), got {abstain:g}")
+def check_abstain(abstain:float|None) -> float|None:
+    "`abstain`, the top probability below which a prediction is 'unsure': None (never) or in (0, 1); a one-line error otherwise"
+    if abstain is not None and not 0 < abstain < 1: raise FinalBNError(f"`abstain` must be in (0, 1), got {abstain:g}")
     return abstain
 
 def decide(scores, classes, thresholds:dict=None, top=None, abstain:float=0.) -> np.ndarray:

@@ -263,7 +263,7 @@ def image_logits(learn:Learner, files, bs:int=64, tta:bool=False, n:int=4, no_fi
 def predict_images(learn:Learner, paths, bs:int=64, no_final_bn:bool=False, calibrated:bool=True, thresholds:dict=None, abstain:float=0.,
                    tta:bool=False) -> pd.DataFrame:
     "A row per readable image of `paths`: `path`, `pred` (the model's rule, or `thresholds`: probabilities per class; `UNSURE` below `abstain`), `pred_argmax` and `p_<class>` (calibrated, or the raw softmax); the files left out in `.attrs['skipped']`"
-    check_abstain(abstain)
+    check_abstain(abstain or None)                                           # 0: never unsure
     files,skipped = readable_images(paths)
     rule = getattr(learn, 'rule', None) or DecisionRule()
     if thresholds is not None: rule = DecisionRule(rule.temperature, {**rule.thresholds, **{c: log_odds(p) for c,p in thresholds.items()}}, rule.objective, rule.recall)

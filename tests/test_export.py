@@ -85,7 +85,7 @@ def test_predict_refuses_an_onnx_file(model, tmp_path, capsys):
     out,files = model
     (tmp_path/'m.onnx').write_bytes(b'\x08\x07')
     code,o,err = run_main('predict', tmp_path/'m.onnx', files[0], '--out', tmp_path/'p.csv')
-    assert (code, o, len(err.splitlines())) == (2, '', 1) and 'is an ONNX file' in err and "'Deploy a model'" in err
+    assert (code, o, len(err.splitlines())) == (2, '', 1) and 'is an ONNX file' in err and "'Export' paragraph" in err
     assert not (tmp_path/'p.csv').exists()
 
 @pytest.mark.parametrize('arch', ['efficientnet_lite1', 'efficientnet_lite2'])

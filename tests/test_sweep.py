@@ -63,7 +63,7 @@ def test_run_then_skip(plantvillage, tmp_path, capsys):
 @pytest.mark.parametrize('args,msg', [
     (['--arch', 'resnet35'], "unknown arch 'resnet35'"),
     (['--plant', 'Apple', '--train', '5000,10'], 'Apple has'),
-    (['--bs', '0'], 'Config.bs must be at least 1'),
+    (['--bs', '0'], '--bs must be at least 1, got 0'),
 ])
 def test_run_bad_arguments_one_line(plantvillage, tmp_path, capsys, args, msg):
     assert main(['run', *TINY, *args, '--results', tmp_path/'r.csv', '--data', plantvillage]) == 2
