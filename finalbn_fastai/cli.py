@@ -107,8 +107,10 @@ def _cli_spelling(msg:str, func) -> str:
             flag = f'--no-{opt}' if defaults[k] else f'--{opt}'                 # the flag that turns the default over
             return flag if (v == 'True') != defaults[k] else f'no {flag}'
         return f'--{opt} {v}'
-    msg = re.sub(r"\b[A-Z]\w*Config\.([a-z][a-z0-9_]*)", lambda m: '--'+m.group(1).replace('_','-') if m.group(1) in defaults else m.group(0), msg)   # DigitsConfig.epochs
-    msg = re.sub(r"`([a-z][a-z0-9_]*)`", lambda m: '--'+m.group(1).replace('_','-') if m.group(1) in defaults else m.group(0), msg)   # `workers`: --workers
+    def named(m):                                                            # `workers` and DigitsConfig.epochs: --workers, --epochs
+        k = m.group(1) or m.group(2)
+        return '--'+k.replace('_','-') if k in defaults else m.group(0)
+    msg = re.sub(r"\b[A-Z]\w*Config\.([a-z][a-z0-9_]*)|`([a-z][a-z0-9_]*)`", named, msg)
     return re.sub(r"\b([a-z][a-z0-9_]*)=([^\s,;:()]+)", sub, msg)
 
 @contextmanager
